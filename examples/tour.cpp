@@ -1,0 +1,185 @@
+// The corio tour: the examples in reading order, each chapter introduced by what it shows.
+//
+//   tour           runs every chapter
+//   tour 3 5       runs chapters 3 and 5
+//   tour --list    lists the chapters
+//
+// Adding a chapter is adding one CORIO_CHAPTER line to the table below. Every example source is
+// already compiled into this program (see examples/CMakeLists.txt).
+
+#include <charconv>
+#include <cstddef>
+#include <exception>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+struct chapter {
+    std::string_view title;
+    std::string_view about;  ///< one paragraph: what this chapter shows
+    std::string_view source;
+    void (*run)();
+};
+
+struct part {
+    std::string_view title;
+    std::vector<chapter> chapters;
+};
+
+}  // namespace
+
+/// A chapter running the example `CORIO_EXAMPLE(name)` from examples/<module>/<name>.cpp. The
+/// lambda declares `corio_example_<name>()`; the table is in the global namespace so that this
+/// declaration names the function CORIO_EXAMPLE defines there.
+#define CORIO_CHAPTER(module, name, title, about)                \
+    chapter {                                                    \
+        title, about, "examples/" #module "/" #name ".cpp", [] { \
+            void corio_example_##name();                         \
+            corio_example_##name();                              \
+        }                                                        \
+    }
+
+// clang-format off
+static const std::vector<part> tour = {
+    {"Part 1: iterators and generators", {
+        CORIO_CHAPTER(gen, odd_numbers, "Iterators, the long way and the generator way",
+            "A Python iterator class keeps its position in member variables and raises "
+            "StopIteration itself when it runs out. A generator function does the same job with "
+            "ordinary local variables: each co_yield hands out a value and pauses the function, "
+            "and the next call to next() resumes it where it stopped. Both print the same numbers."),
+        CORIO_CHAPTER(gen, fibonacci, "Lazy sequences: Fibonacci three ways",
+            "Nothing in a generator runs until a value is asked for, so an endless one is fine: "
+            "take five values with corio::next(). A finite one works in a range-for loop. Past "
+            "its end, corio::next() throws corio::stop_iteration, Python's StopIteration (the "
+            "member gen.next() returns an empty std::optional instead)."),
+        CORIO_CHAPTER(gen, genexp, "Generator expressions, ranges and iterable classes",
+            "Python's sum(1 + x for x in range(2000000)) adds up two million numbers without "
+            "ever storing them. In C++ the same laziness comes from a generator or from a "
+            "std::ranges pipeline. A class becomes iterable by handing out a generator, as "
+            "WordSplitterGenerator's __iter__ does with yield."),
+        CORIO_CHAPTER(gen, itertools, "itertools: building blocks for iterators",
+            "corio::itertools is Python's itertools as generators over any range: count, "
+            "takewhile, filterfalse, accumulate, chain, product and groupby here, and each of "
+            "them also has a pipe form, range | takewhile(pred)."),
+    }},
+    {"Part 2: coroutines, talking to a generator", {
+        CORIO_CHAPTER(gen, send_walkthrough, "send() — talking back to a generator",
+            "A generator can receive values too: send(v) resumes it, and the paused co_yield "
+            "evaluates to v (a std::optional, empty after a plain next()). The first step must "
+            "be next(), to run the body up to its first co_yield: sending to a generator that "
+            "has not started throws corio::generator_error with Python's message."),
+        CORIO_CHAPTER(gen, gen_roster, "Stopping a generator with a sent value",
+            "What a generator receives can steer it: sending \"stop\" makes the roster return. "
+            "Where Python's send() raises StopIteration because the generator finished, corio's "
+            "send() returns an empty std::optional."),
+        CORIO_CHAPTER(gen, counter_send, "A running total: the generator as a coroutine",
+            "counter() adds up whatever it is sent and yields the total so far, until it reaches "
+            "its limit. A function that pauses, receives values and keeps its state in between "
+            "is a coroutine."),
+        CORIO_CHAPTER(gen, interleaved, "Two generators, one thread",
+            "Stepping two generators by hand, in any order, interleaves their bodies on a single "
+            "thread. Let a scheduler choose the order and this is cooperative multitasking, the "
+            "idea behind an event loop."),
+        CORIO_CHAPTER(gen, generator_state, "Where is my generator? state()",
+            "state() is Python's inspect.getgeneratorstate: created before the first step, "
+            "running while the body executes, suspended at a co_yield, closed once finished. "
+            "Values travel both ways here, out through co_yield and in through send(), and "
+            "close() ends the generator while it is paused."),
+    }},
+    {"Part 3: delegating with yield_from", {
+        CORIO_CHAPTER(gen, yield_from, "yield_from: delegating to a range or a generator",
+            "co_yield corio::yield_from(x) yields everything x yields: a string, a range or "
+            "another generator. Delegating to a generator also passes next, send, "
+            "throw_exception and close straight through, and the expression evaluates to the "
+            "delegate's co_return value, as Python's count = yield from gen does."),
+        CORIO_CHAPTER(gen, yield_from_up_down, "Up and down: delegating twice",
+            "A generator may delegate any number of times: wrapper_generator counts up with one "
+            "step_generator, then back down with another."),
+        CORIO_CHAPTER(gen, failing_generator, "Exceptions through yield_from",
+            "An exception thrown inside a delegate propagates through yield_from to the "
+            "delegating generator, which catches it like any other. An error injected from "
+            "outside with throw_exception() (Python's gen.throw()) is raised in the innermost "
+            "generator and travels the same way."),
+    }},
+};
+// clang-format on
+
+namespace {
+
+/// Prints `text` wrapped at `width` columns.
+void print_wrapped(std::string_view text, std::size_t width = 80) {
+    std::size_t column = 0;
+    while (!text.empty()) {
+        const auto space = text.find(' ');
+        const auto word = text.substr(0, space);
+        text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+        if (column > 0 && column + 1 + word.size() > width) {
+            std::cout << '\n';
+            column = 0;
+        }
+        std::cout << (column > 0 ? " " : "") << word;
+        column += (column > 0 ? 1 : 0) + word.size();
+    }
+    std::cout << '\n';
+}
+
+/// The chapters the command line asks for (numbers, counted from 1), or all of them.
+std::vector<bool> selection(int argc, char** argv, std::size_t count) {
+    std::vector<bool> wanted(count, argc <= 1);
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        std::size_t n = 0;
+        const auto [end, error] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
+        if (error != std::errc{} || end != arg.data() + arg.size() || n < 1 || n > count) {
+            throw std::invalid_argument("no chapter " + std::string(arg) + " (try --list)");
+        }
+        wanted[n - 1] = true;
+    }
+    return wanted;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::size_t count = 0;
+    for (const auto& p : tour) count += p.chapters.size();
+
+    if (argc == 2 && std::string_view(argv[1]) == "--list") {
+        std::size_t number = 0;
+        for (const auto& p : tour) {
+            std::cout << p.title << '\n';
+            for (const auto& c : p.chapters) {
+                std::cout << "  " << ++number << ". " << c.title << "  (" << c.source << ")\n";
+            }
+        }
+        return 0;
+    }
+
+    try {
+        const auto wanted = selection(argc, argv, count);
+        std::size_t number = 0;
+        for (const auto& p : tour) {
+            bool part_shown = false;
+            for (const auto& c : p.chapters) {
+                if (!wanted[number++]) continue;
+                if (!part_shown) {
+                    std::cout << "══ " << p.title << " ══\n\n";
+                    part_shown = true;
+                }
+                std::cout << "── Chapter " << number << ": " << c.title << " ──\n";
+                print_wrapped(c.about);
+                std::cout << "(" << c.source << ")\n\n";
+                c.run();
+                std::cout << '\n';
+            }
+        }
+    } catch (const std::exception& error) {
+        std::cout << std::flush;
+        std::cerr << "tour: error: " << error.what() << '\n';
+        return 1;
+    }
+}
