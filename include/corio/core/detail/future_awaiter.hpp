@@ -1,0 +1,77 @@
+#pragma once
+/// @file
+/// `co_await` on a future or on another task, from inside a task.
+
+#include <coroutine>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <corio/core/detail/future_core.hpp>
+#include <corio/core/detail/task_frame.hpp>
+
+namespace corio::detail {
+
+/// Waits for `State` (a `future_state<T>` or a `task_record<T>`) to complete, then produces its
+/// value, or rethrows its exception, or raises `cancelled_error` if it was cancelled.
+///
+/// While waiting it is the task's `wait_hook`: cancelling the waiting task cancels what it awaits
+/// (asyncio: `Task.cancel()` calls `_fut_waiter.cancel()`), and the cancellation then arrives
+/// through the awaited thing's result. Use `shield` to protect the awaited thing.
+template <class State, class T>
+class future_awaiter : private completion_node, private wait_hook {
+public:
+    explicit future_awaiter(core_ref<State> state) noexcept : state_(std::move(state)) {}
+    future_awaiter(future_awaiter&& o) noexcept : state_(std::move(o.state_)) {}
+    future_awaiter& operator=(future_awaiter&&) = delete;
+    ~future_awaiter() {
+        if (attached_) state_->detach(this);  // the waiting task was destroyed while waiting
+    }
+
+    bool await_ready() const noexcept { return state_->done(); }
+
+    void await_suspend(std::coroutine_handle<>) noexcept {
+        waiter_ = current_record;
+        completion_node::fire = [](completion_node* n, future_core&) {
+            auto* self = static_cast<future_awaiter*>(n);
+            self->attached_ = false;
+            self->waiter_->schedule();
+        };
+        wait_hook::cancel = [](wait_hook* h, const std::string& message) {
+            return cancel_target(*static_cast<future_awaiter*>(h)->state_, message);
+        };
+        attached_ = true;
+        state_->attach(this);
+        waiter_->waiting_ = this;
+    }
+
+    T await_resume() {
+        State& s = *state_;
+        s.rethrow_if_failed();
+        if constexpr (!std::is_void_v<T>) {
+            if constexpr (std::is_copy_constructible_v<T>) {
+                return s.slot_.get();  // a future may have many awaiters: each gets a copy
+            } else {
+                return s.slot_.take();
+            }
+        }
+    }
+
+private:
+    static bool cancel_target(future_core& target, const std::string& message);
+
+    core_ref<State> state_;
+    task_record_base* waiter_ = nullptr;
+    bool attached_ = false;
+};
+
+template <class State, class T>
+bool future_awaiter<State, T>::cancel_target(future_core& target, const std::string& message) {
+    if constexpr (std::is_base_of_v<task_record_base, State>) {
+        return static_cast<State&>(target).request_cancel(message);
+    } else {
+        return target.cancel_future(message);
+    }
+}
+
+}  // namespace corio::detail

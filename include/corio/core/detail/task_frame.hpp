@@ -1,0 +1,266 @@
+#pragma once
+/// @file
+/// The frames of a task chain and the record that drives them.
+///
+/// A scheduled task (`task_record_base`, asyncio's `Task`) runs a chain of coroutine frames: its
+/// root coroutine and the `task<T>` coroutines it awaits, each `co_await child()` pushing a frame.
+/// As for generators, the record resumes the *leaf* frame directly and moves along the chain in a
+/// loop (`step`), so a million nested synchronous awaits use constant stack whatever the compiler
+/// does with symmetric transfer (GCC 12 does not make it a tail call at -O0 or under sanitizers).
+/// The same loop is where the cooperative budget is charged, and the chain is the task's async
+/// stack for `dump_tasks`.
+
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <source_location>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <corio/core/detail/future_core.hpp>
+#include <corio/core/detail/ready_queue.hpp>
+
+namespace corio {
+template <class T>
+class task;
+}
+
+namespace corio::detail {
+
+class task_record_base;
+
+/// The task whose step is running on this thread, or null.
+inline thread_local task_record_base* current_record = nullptr;
+
+/// How many chain transitions or always-ready awaits a task may make in one step before it must
+/// go back to the loop: the cooperative budget that keeps one busy task from starving timers,
+/// I/O and other tasks (Tokio uses 128 too).
+inline constexpr std::uint32_t step_budget = 128;
+
+/// Where a task waits when it waits outside its own chain (a sleep, a future, another task), so
+/// that `cancel()` can reach it. asyncio's `Task._fut_waiter`.
+struct wait_hook {
+    /// Tries to end the wait with a cancellation carrying `message`; true if the task will see
+    /// `cancelled_error` from this wait (the hook has woken it or will), false if it cannot.
+    bool (*cancel)(wait_hook*, const std::string& message) = nullptr;
+};
+
+/// Promise base of every coroutine that runs inside a task chain.
+class task_frame {
+public:
+    static std::suspend_always initial_suspend() noexcept { return {}; }
+    /// Marks the frame returned; the driver moves on to the parent. If the frame was resumed from
+    /// outside the driver (by an awaitable corio does not know), the task is scheduled instead.
+    struct final_awaiter {
+        task_frame* self;
+        static bool await_ready() noexcept { return false; }
+        void await_suspend(std::coroutine_handle<>) const noexcept;
+        static void await_resume() noexcept {}
+    };
+    final_awaiter final_suspend() noexcept {
+        returned_ = true;
+        return final_awaiter{this};
+    }
+    void unhandled_exception() noexcept { exception_ = std::current_exception(); }
+
+    /// Every `co_await` in a task goes through here: awaiting a `task<U>` pushes its frame onto
+    /// the chain; anything else is wrapped so that a pending cancellation is raised when the task
+    /// resumes, the cooperative budget is charged, and the suspension point is recorded.
+    template <class A>
+    auto await_transform(A&& awaitable,
+                         std::source_location where = std::source_location::current());
+
+    std::coroutine_handle<> handle_;
+    task_frame* parent_ = nullptr;
+    task_record_base* record_ = nullptr;
+    /// The handle inside the `task<T>` that owns this frame (null for a root): nulled when the
+    /// chain is torn down leaf-first, so that the owner does not destroy the frame again.
+    std::coroutine_handle<>* owner_slot_ = nullptr;
+    std::exception_ptr exception_;
+    std::source_location where_{};  ///< the co_await this frame is suspended at
+    bool returned_ = false;
+};
+
+/// The scheduled task: a future whose value comes from a chain of frames.
+class task_record_base : public future_core, public ready_node {
+public:
+    task_record_base(event_loop* loop, task_frame* root, std::string name);
+
+    /// Queues the task's next step on its loop (once, however often it is woken).
+    void schedule() noexcept;
+
+    /// Runs the chain until it waits on something outside itself, finishes, or uses its budget.
+    void step();
+
+    /// asyncio's `Task.cancel(msg)`. False if the task is already done.
+    bool request_cancel(std::string message);
+    /// asyncio's `Task.cancelling()` and `Task.uncancel()`.
+    [[nodiscard]] int cancelling() const noexcept { return cancel_requests_; }
+    int uncancel() noexcept { return cancel_requests_ > 0 ? --cancel_requests_ : 0; }
+
+    /// Raises the cancellation requested while the task could not be reached (see proxy).
+    [[noreturn]] void raise_pending_cancel();
+    [[nodiscard]] bool cancel_pending() const noexcept { return pending_cancel_ != nullptr; }
+
+    [[nodiscard]] std::string name() const;
+    void set_name(std::string name);
+
+    /// Destroys the frames of an unfinished chain, leaf first (no recursion, whatever the depth),
+    /// and completes the task as cancelled. Used when the loop closes under a pending task.
+    void abandon() noexcept;
+    [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
+
+    /// Writes the async stack: one line per frame, leaf first (used by `dump_tasks`).
+    void describe_stack(std::string& out) const;
+    [[nodiscard]] bool started() const noexcept { return started_; }
+    [[nodiscard]] static bool is_task_node(const ready_node* node) noexcept {
+        return node->run == &run_step;
+    }
+    [[nodiscard]] bool is_waiting() const noexcept { return waiting_ != nullptr; }
+
+    task_frame* leaf_ = nullptr;
+    task_frame* root_ = nullptr;
+    wait_hook* waiting_ = nullptr;
+    std::uint32_t budget_ = step_budget;
+    bool in_step_ = false;
+    task_record_base* prev_task_ = nullptr;  ///< the loop's list of pending tasks
+    task_record_base* next_task_ = nullptr;
+
+protected:
+    ~task_record_base() override;
+    [[nodiscard]] std::string describe() const override;
+    [[nodiscard]] const char* kind() const noexcept override { return "Task"; }
+    /// Moves the root frame's return value into the record.
+    virtual void take_result(task_frame& root) = 0;
+
+private:
+    static void run_step(ready_node* self) { static_cast<task_record_base*>(self)->step(); }
+    static std::string message_of(const std::exception_ptr& cancellation);
+    void finish_root() noexcept;
+    void finish_unstarted() noexcept;
+
+    std::exception_ptr pending_cancel_;  ///< asyncio's `_must_cancel` with its message
+    std::unique_ptr<std::string> name_;  ///< null: "Task-<id>"
+    std::uint64_t id_ = 0;
+    int cancel_requests_ = 0;
+    bool scheduled_ = false;
+    bool started_ = false;
+};
+
+template <class T>
+class task_record final : public task_record_base {
+public:
+    using task_record_base::task_record_base;
+    result_slot<T> slot_;
+
+private:
+    void take_result(task_frame& root) override;
+};
+
+/// Wraps any awaiter met inside a task: see `task_frame::await_transform`.
+template <class Awaiter>
+class wait_proxy {
+public:
+    wait_proxy(Awaiter&& inner,
+               task_frame* frame) noexcept(std::is_nothrow_move_constructible_v<Awaiter>)
+        : inner_(std::forward<Awaiter>(inner)), frame_(frame) {}
+
+    bool await_ready() {
+        if (inner_.await_ready()) {
+            // Ready without suspending: charge the budget, and yield to the loop once it is spent,
+            // so that a task looping on ready awaits cannot starve everything else.
+            if (--frame_->record_->budget_ != 0) return true;
+            forced_yield_ = true;
+        }
+        return false;
+    }
+
+    template <class H>
+    auto await_suspend(H h) {
+        using result = decltype(inner_.await_suspend(h));
+        if constexpr (std::is_void_v<result>) {
+            if (forced_yield_) return frame_->record_->schedule();
+            return inner_.await_suspend(h);
+        } else if constexpr (std::is_same_v<result, bool>) {
+            if (forced_yield_) {
+                frame_->record_->schedule();
+                return true;
+            }
+            return inner_.await_suspend(h);
+        } else {
+            if (forced_yield_) {
+                frame_->record_->schedule();
+                return std::coroutine_handle<>(std::noop_coroutine());
+            }
+            return std::coroutine_handle<>(inner_.await_suspend(h));
+        }
+    }
+
+    decltype(auto) await_resume() {
+        if (frame_->record_->cancel_pending()) [[unlikely]] {
+            frame_->record_->raise_pending_cancel();
+        }
+        return inner_.await_resume();
+    }
+
+private:
+    Awaiter inner_;
+    task_frame* frame_;
+    bool forced_yield_ = false;
+};
+
+/// `co_await child()` inside a task: the child's frame becomes the chain's new leaf.
+template <class T>
+class child_awaiter {
+public:
+    child_awaiter(task<T>&& child, task_frame* parent) noexcept
+        : child_(std::move(child)), parent_(parent) {}
+    static bool await_ready() noexcept { return false; }
+    void await_suspend(std::coroutine_handle<>) noexcept;
+    T await_resume();
+
+private:
+    task<T> child_;
+    task_frame* parent_;
+};
+
+inline void task_frame::final_awaiter::await_suspend(std::coroutine_handle<>) const noexcept {
+    if (self->record_ && !self->record_->in_step_) self->record_->schedule();
+}
+
+template <class A>
+decltype(auto) get_awaiter(A&& a) {
+    if constexpr (requires { std::forward<A>(a).operator co_await(); }) {
+        return std::forward<A>(a).operator co_await();
+    } else if constexpr (requires { operator co_await(std::forward<A>(a)); }) {
+        return operator co_await(std::forward<A>(a));
+    } else {
+        return std::forward<A>(a);
+    }
+}
+
+template <class T>
+inline constexpr bool is_task = false;
+template <class T>
+inline constexpr bool is_task<task<T>> = true;
+
+template <class A>
+auto task_frame::await_transform(A&& awaitable, std::source_location where) {
+    where_ = where;
+    if constexpr (is_task<std::remove_cvref_t<A>>) {
+        static_assert(!std::is_lvalue_reference_v<A>,
+                      "co_await a task as a temporary or with std::move: it is consumed");
+        using T = typename std::remove_cvref_t<A>::value_type;
+        return child_awaiter<T>(std::move(awaitable), this);
+    } else {
+        using aw = decltype(get_awaiter(std::forward<A>(awaitable)));
+        // An awaiter named by an lvalue is used in place; one made by co_await (or a temporary)
+        // is moved into the proxy.
+        using held = std::conditional_t<std::is_lvalue_reference_v<aw>, aw, std::decay_t<aw>>;
+        return wait_proxy<held>(get_awaiter(std::forward<A>(awaitable)), this);
+    }
+}
+
+}  // namespace corio::detail

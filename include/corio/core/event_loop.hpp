@@ -1,0 +1,231 @@
+#pragma once
+/// @file
+/// `corio::event_loop`: asyncio's event loop. One loop per thread; it runs callbacks and task steps
+/// from a FIFO ready queue, fires timers, and waits for I/O through its backend.
+///
+/// Most programs never touch the loop directly: `corio::run(main())` makes one, runs `main` to
+/// completion and cleans up (see `run.hpp`). Include `<corio/core.hpp>` for everything.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <corio/core/clock.hpp>
+#include <corio/core/detail/ready_queue.hpp>
+#include <corio/core/detail/timer_queue.hpp>
+#include <corio/core/handle.hpp>
+
+namespace corio {
+
+template <class T>
+class task;
+template <class T>
+class task_handle;
+class task_ref;
+
+namespace detail {
+class io_backend;
+class task_record_base;
+void shutdown(event_loop& loop) noexcept;
+}  // namespace detail
+
+/// Which clock a loop's `time()` reads.
+enum class clock_mode : std::uint8_t {
+    monotonic,     ///< the real monotonic clock (`std::chrono::steady_clock`)
+    virtual_time,  ///< starts at zero; jumps to the next timer whenever nothing else can run
+};
+
+/// Whether a loop runs in debug mode (asyncio's `loop.set_debug`).
+enum class debug_mode : std::uint8_t {
+    from_environment,  ///< on if the environment variable `CORIO_DEBUG` is set to `1`
+    off,
+    on,
+};
+
+/// How to build an `event_loop`.
+struct loop_options {
+    clock_mode clock = clock_mode::monotonic;
+    debug_mode debug = debug_mode::from_environment;
+    /// In debug mode, callbacks and task steps running longer than this are reported.
+    duration slow_callback_duration = std::chrono::milliseconds(100);
+};
+
+/// What the loop's exception handler is told (asyncio's exception-handler `context` dict).
+struct exception_context {
+    std::string message;           ///< e.g. "Task exception was never retrieved"
+    std::exception_ptr exception;  ///< may be null
+    std::string task_name;         ///< the task concerned, if any
+};
+
+/// asyncio's event loop.
+///
+/// Thread safety: everything runs on the thread that runs the loop, except `call_soon_threadsafe`
+/// (and `stop` through it), which any thread may call.
+class event_loop {
+public:
+    using exception_handler = std::function<void(event_loop&, const exception_context&)>;
+
+    explicit event_loop(loop_options options = {});
+    event_loop(const event_loop&) = delete;
+    event_loop& operator=(const event_loop&) = delete;
+    /// Closes the loop if it is not closed yet.
+    ~event_loop();
+
+    // ---- running -------------------------------------------------------------------------
+
+    /// Runs the loop until `coro` (wrapped in a task) or the task `t` completes; returns its
+    /// result or rethrows its exception (`cancelled_error` if it was cancelled).
+    ///
+    /// Errors: `std::logic_error` if the loop is closed or already running; `std::runtime_error`
+    /// if `stop()` ended the loop first ("Event loop stopped before Future completed.").
+    template <class T>
+    T run_until_complete(task<T> coro);
+    template <class T>
+    T run_until_complete(task_handle<T> t);
+
+    /// Runs until `stop()` is called.
+    void run_forever();
+    /// Makes `run_forever` return after the current iteration. Call it from the loop's thread,
+    /// or from another thread through `call_soon_threadsafe`.
+    void stop() noexcept { stopping_ = true; }
+    [[nodiscard]] bool is_running() const noexcept { return running_; }
+
+    /// Releases the loop's resources. Pending callbacks are dropped. Errors: `std::logic_error` if
+    /// the loop is running.
+    void close();
+    [[nodiscard]] bool is_closed() const noexcept { return closed_; }
+
+    // ---- time and callbacks --------------------------------------------------------------
+
+    /// The loop's current time (asyncio's `loop.time()`).
+    [[nodiscard]] time_point time() const noexcept;
+    [[nodiscard]] clock_mode clock() const noexcept { return options_.clock; }
+
+    /// Schedules `fn()` to run on the next iteration; callbacks run in the order scheduled.
+    template <class F>
+    handle call_soon(F&& fn) {
+        auto* node = make_callback(std::forward<F>(fn));
+        node->add_ref();  // the queue's reference
+        schedule(node);
+        return handle(node);
+    }
+
+    /// Schedules `fn()` to run once `delay` has passed (never earlier).
+    template <class F>
+    timer_handle call_later(duration delay, F&& fn) {
+        return call_at(time() + delay, std::forward<F>(fn));
+    }
+
+    /// Schedules `fn()` to run once the loop's time reaches `when` (never earlier).
+    template <class F>
+    timer_handle call_at(time_point when, F&& fn) {
+        auto* node = make_callback(std::forward<F>(fn));
+        node->add_ref();  // the timer queue's reference
+        node->deadline = when;
+        node->timer_node::fire = &fire_timer_callback;
+        add_timer(node);
+        return timer_handle(node);
+    }
+
+    /// Schedules `fn()` on the loop from any thread, waking the loop if it is waiting.
+    template <class F>
+    void call_soon_threadsafe(F&& fn) {
+        post_threadsafe(std::function<void()>(std::forward<F>(fn)));
+    }
+
+    // ---- tasks -------------------------------------------------------------------------------
+
+    /// Wraps `coro` in a task scheduled to start on the next iteration (asyncio's
+    /// `loop.create_task`). The loop keeps the task alive until it finishes, whether or not the
+    /// returned handle is kept. `name` defaults to "Task-N".
+    template <class T>
+    task_handle<T> create_task(task<T> coro, std::string name = {});
+
+    /// The tasks of this loop that have not finished (asyncio's `all_tasks`).
+    [[nodiscard]] std::vector<task_ref> all_tasks() const;
+
+    // ---- errors and debugging ----------------------------------------------------------------
+
+    /// Replaces the handler for errors nobody else can receive (an exception in a callback, a
+    /// failed task whose exception was never retrieved). An empty handler restores the default.
+    void set_exception_handler(exception_handler handler) { handler_ = std::move(handler); }
+    /// Reports `context` to the handler.
+    void call_exception_handler(const exception_context& context) noexcept;
+    /// The default handler: one clear message on stderr.
+    static void default_exception_handler(const exception_context& context) noexcept;
+
+    [[nodiscard]] bool get_debug() const noexcept { return debug_; }
+    void set_debug(bool enabled) noexcept { debug_ = enabled; }
+
+    // ---- internal: used by corio's awaitables, not part of the documented API ---------------
+
+    void schedule(detail::ready_node* node) noexcept { ready_.push(node); }
+    void add_timer(detail::timer_node* node) { timers_.insert(node); }
+    void remove_timer(detail::timer_node* node) noexcept { timers_.remove(node); }
+    void register_task(detail::task_record_base* task) noexcept;
+    void unregister_task(detail::task_record_base* task) noexcept;
+    std::uint64_t next_task_id() noexcept { return ++task_counter_; }
+
+private:
+    friend void detail::shutdown(event_loop& loop) noexcept;
+
+    template <class F>
+    detail::callback_node* make_callback(F&& fn) {
+        auto* node = new detail::callback_impl<std::decay_t<F>>(std::forward<F>(fn));
+        node->loop = this;
+        node->ready_node::run = &run_callback;
+        return node;
+    }
+    static void run_callback(detail::ready_node* node);
+    static void fire_timer_callback(detail::timer_node* node);
+
+    void post_threadsafe(std::function<void()> fn);
+    void drain_threadsafe();
+    /// One iteration: wait for I/O (or not), fire due timers, run what is ready.
+    void run_once();
+    /// Runs the loop until `done()` returns true or `stop()` is called.
+    template <class Done>
+    void run_until(Done done);
+    void enter_running();
+    void leave_running() noexcept;
+    void check_runnable() const;
+
+    loop_options options_;
+    detail::ready_queue ready_;
+    detail::timer_queue timers_;
+    std::unique_ptr<detail::io_backend> backend_;
+    time_point virtual_now_{};
+    /// Ready items run since the loop last polled I/O and timers; see run_once.
+    std::size_t since_poll_ = 0;
+
+    std::mutex threadsafe_mutex_;
+    std::vector<std::function<void()>> threadsafe_;
+    std::atomic<std::size_t> threadsafe_count_{0};  ///< read without the mutex, to skip it
+
+    detail::task_record_base* tasks_ = nullptr;  ///< intrusive list of pending tasks
+    std::uint64_t task_counter_ = 0;
+    exception_handler handler_;
+    bool running_ = false;
+    bool stopping_ = false;
+    bool closed_ = false;
+    bool debug_ = false;
+};
+
+/// The loop running on this thread (asyncio's `get_running_loop`).
+///
+/// Errors: `std::runtime_error("no running event loop")` outside a running loop.
+event_loop& get_running_loop();
+
+namespace detail {
+/// The loop running on this thread, or null.
+inline thread_local event_loop* running_loop = nullptr;
+}  // namespace detail
+
+}  // namespace corio

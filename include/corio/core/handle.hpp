@@ -1,0 +1,98 @@
+#pragma once
+/// @file
+/// `handle` and `timer_handle`: what `call_soon`, `call_later` and `call_at` return (asyncio's
+/// `Handle` and `TimerHandle`), and the callback nodes behind them.
+
+#include <cstdint>
+#include <utility>
+
+#include <corio/core/clock.hpp>
+#include <corio/core/detail/ready_queue.hpp>
+#include <corio/core/detail/timer_queue.hpp>
+
+namespace corio {
+
+class event_loop;
+
+namespace detail {
+
+/// A scheduled callback: runnable from the ready queue, and from the timer queue when delayed.
+/// Shared by the loop (while scheduled) and the handles the caller keeps.
+struct callback_node : ready_node, timer_node {
+    event_loop* loop = nullptr;
+    std::uint32_t refs = 1;
+    bool cancelled = false;
+    void (*invoke)(callback_node*) = nullptr;
+    void (*destroy)(callback_node*) noexcept = nullptr;
+
+    void add_ref() noexcept { ++refs; }
+    void release() noexcept {
+        if (--refs == 0) destroy(this);
+    }
+};
+
+template <class F>
+struct callback_impl final : callback_node {
+    F fn;
+    explicit callback_impl(F&& f) : fn(std::move(f)) {
+        invoke = [](callback_node* n) { static_cast<callback_impl*>(n)->fn(); };
+        destroy = [](callback_node* n) noexcept { delete static_cast<callback_impl*>(n); };
+        ready_node::discard = [](ready_node* n) noexcept {
+            static_cast<callback_impl*>(n)->release();
+        };
+        timer_node::discard = [](timer_node* n) noexcept {
+            static_cast<callback_impl*>(n)->release();
+        };
+    }
+};
+
+/// Unschedules a callback (defined in src/core/event_loop.cpp: it needs the loop's timer queue).
+void cancel_callback(callback_node* node) noexcept;
+
+}  // namespace detail
+
+/// A callback scheduled with `call_soon` (asyncio's `Handle`): can be cancelled until it runs.
+///
+/// Thread safety: use only on the loop's thread.
+class handle {
+public:
+    handle() noexcept = default;
+    handle(const handle& o) noexcept : node_(o.node_) {
+        if (node_) node_->add_ref();
+    }
+    handle(handle&& o) noexcept : node_(std::exchange(o.node_, nullptr)) {}
+    handle& operator=(handle o) noexcept {
+        std::swap(node_, o.node_);
+        return *this;
+    }
+    ~handle() {
+        if (node_) node_->release();
+    }
+
+    /// Prevents the callback from running, if it has not run yet. Idempotent.
+    void cancel() noexcept {
+        if (node_) detail::cancel_callback(node_);
+    }
+    /// True once `cancel()` was called.
+    [[nodiscard]] bool cancelled() const noexcept { return node_ && node_->cancelled; }
+
+protected:
+    friend class event_loop;
+    explicit handle(detail::callback_node* node) noexcept : node_(node) {}  // adopts a reference
+    detail::callback_node* node_ = nullptr;
+};
+
+/// A callback scheduled with `call_later`/`call_at` (asyncio's `TimerHandle`). Cancelling removes
+/// it from the timer queue at once.
+class timer_handle : public handle {
+public:
+    timer_handle() noexcept = default;
+    /// The loop time at which the callback is due.
+    [[nodiscard]] time_point when() const noexcept { return node_->deadline; }
+
+private:
+    friend class event_loop;
+    explicit timer_handle(detail::callback_node* node) noexcept : handle(node) {}
+};
+
+}  // namespace corio

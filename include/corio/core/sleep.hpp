@@ -1,0 +1,102 @@
+#pragma once
+/// @file
+/// `sleep` and `yield_now`: a task waits for time to pass, or lets the others run.
+
+#include <coroutine>
+#include <exception>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <corio/core/clock.hpp>
+#include <corio/core/detail/task_frame.hpp>
+#include <corio/core/detail/timer_queue.hpp>
+#include <corio/core/event_loop.hpp>
+
+namespace corio {
+
+namespace detail {
+
+/// A task asleep on a timer. The timer node lives in the awaiter, so sleeping allocates nothing.
+class sleep_awaiter : private timer_node, private wait_hook {
+public:
+    explicit sleep_awaiter(duration delay) noexcept : delay_(delay) {}
+    sleep_awaiter(sleep_awaiter&& o) noexcept : delay_(o.delay_) {}
+    sleep_awaiter& operator=(sleep_awaiter&&) = delete;
+    ~sleep_awaiter() {
+        if (queued()) loop_->remove_timer(this);  // the task was destroyed while asleep
+    }
+
+    static bool await_ready() noexcept { return false; }
+
+    void await_suspend(std::coroutine_handle<>) {
+        task_ = current_record;
+        if (delay_ <= duration::zero()) {  // sleep(0): just let the others run once
+            task_->schedule();
+            return;
+        }
+        loop_ = task_->loop();
+        deadline = loop_->time() + delay_;
+        timer_node::fire = [](timer_node* t) { static_cast<sleep_awaiter*>(t)->task_->schedule(); };
+        wait_hook::cancel = [](wait_hook* h, const std::string& message) {
+            auto* self = static_cast<sleep_awaiter*>(h);
+            self->loop_->remove_timer(self);
+            self->cancelled_ = std::make_exception_ptr(cancelled_error(message));
+            self->task_->schedule();
+            return true;
+        };
+        loop_->add_timer(this);
+        task_->waiting_ = this;
+    }
+
+    void await_resume() const {
+        if (cancelled_) std::rethrow_exception(cancelled_);
+    }
+
+private:
+    duration delay_;
+    task_record_base* task_ = nullptr;
+    event_loop* loop_ = nullptr;
+    std::exception_ptr cancelled_;
+};
+
+template <class T>
+class sleep_result_awaiter : public sleep_awaiter {
+public:
+    sleep_result_awaiter(duration delay, T result)
+        : sleep_awaiter(delay), result_(std::move(result)) {}
+    T await_resume() {
+        sleep_awaiter::await_resume();
+        return std::move(result_);
+    }
+
+private:
+    T result_;
+};
+
+}  // namespace detail
+
+/// Suspends the calling task for `delay` (asyncio's `sleep`). The task resumes on the first loop
+/// iteration at or after the deadline, never before. `sleep(0)` (or a negative delay) lets every
+/// other ready task run once, like `yield_now()`.
+///
+/// Cancellation: cancelling the task ends the sleep at once with `cancelled_error`.
+///
+/// Example: `co_await corio::sleep(100ms);`
+inline detail::sleep_awaiter sleep(duration delay) noexcept { return detail::sleep_awaiter(delay); }
+
+/// Like `sleep(delay)`, then evaluates to `result` (asyncio's `sleep(delay, result)`).
+template <class T>
+detail::sleep_result_awaiter<T> sleep(duration delay, T result) {
+    return detail::sleep_result_awaiter<T>(delay, std::move(result));
+}
+
+/// Lets every other ready task and callback run once before the calling task continues
+/// (asyncio's `await sleep(0)`).
+///
+/// Cancellation: a cancellation requested meanwhile is raised when the task resumes.
+inline detail::sleep_awaiter yield_now() noexcept {
+    return detail::sleep_awaiter(duration::zero());
+}
+
+}  // namespace corio

@@ -1,0 +1,131 @@
+#pragma once
+/// @file
+/// `corio::task<T>`: the coroutine type of corio's async functions (Python's `async def`).
+
+#include <coroutine>
+#include <exception>
+#include <type_traits>
+#include <utility>
+
+#include <corio/core/detail/task_frame.hpp>
+
+namespace corio {
+
+namespace detail {
+/// `co_return value;` for `task<T>`, `co_return;` (or falling off the end) for `task<void>`.
+template <class T>
+struct task_promise_base : task_frame, result_slot<T> {
+    template <class U = T>
+    void return_value(U&& value) {
+        this->set(std::forward<U>(value));
+    }
+};
+template <>
+struct task_promise_base<void> : task_frame, result_slot<void> {
+    static void return_void() noexcept {}
+};
+}  // namespace detail
+
+/// A lazy coroutine producing a `T`: the C++ spelling of a Python coroutine object.
+///
+/// Calling an async function (one returning `task<T>`) runs nothing. The body starts when the task
+/// is awaited by another task (`co_await fetch()`: it then runs as part of the awaiting task, with
+/// no scheduling in between), or when it is handed to the loop (`create_task`, `run`), which wraps
+/// it in a scheduled task. Exceptions thrown in the body propagate to the awaiter; `task<void>` and
+/// move-only `T` work.
+///
+/// Nested awaits never grow the machine stack: a million synchronously completing nested awaits
+/// run in constant stack (see docs/architecture.md).
+///
+/// Cancellation: a task runs as part of the scheduled task that awaits it, and is cancelled with
+/// it: the `cancelled_error` is raised at whatever suspension point it is waiting at.
+///
+/// Thread safety: a task is run by the loop of the thread that started it.
+///
+/// Example:
+/// @code
+/// corio::task<int> answer() { co_await corio::sleep(10ms); co_return 42; }
+/// corio::task<void> main_task() { std::cout << co_await answer() << '\n'; }
+/// int main() { corio::run(main_task()); }
+/// @endcode
+template <class T = void>
+class [[nodiscard]] task {
+public:
+    using value_type = T;
+
+    class promise_type : public detail::task_promise_base<T> {
+    public:
+        task get_return_object() noexcept {
+            this->handle_ = std::coroutine_handle<promise_type>::from_promise(*this);
+            return task(std::coroutine_handle<promise_type>::from_promise(*this));
+        }
+    };
+
+    task() noexcept = default;
+    task(task&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    task& operator=(task&& other) noexcept {
+        if (this != &other) {
+            reset();
+            handle_ = std::exchange(other.handle_, nullptr);
+        }
+        return *this;
+    }
+    ~task() { reset(); }
+
+    /// True if this object holds a coroutine (not moved from).
+    [[nodiscard]] bool valid() const noexcept { return static_cast<bool>(handle_); }
+
+    /// For the machinery: the coroutine's promise.
+    [[nodiscard]] promise_type& promise() const noexcept {
+        return std::coroutine_handle<promise_type>::from_address(handle_.address()).promise();
+    }
+    /// For the machinery: gives up ownership of the frame.
+    [[nodiscard]] promise_type& release() noexcept {
+        promise_type& p = promise();
+        handle_ = nullptr;
+        return p;
+    }
+    /// For the machinery: where the frame's owner keeps it (see `task_frame::owner_slot_`).
+    [[nodiscard]] std::coroutine_handle<>* owner_slot() noexcept { return &handle_; }
+
+private:
+    explicit task(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+    void reset() noexcept {
+        if (handle_) std::exchange(handle_, nullptr).destroy();
+    }
+
+    /// Type-erased so that a chain teardown can null it through `owner_slot_`.
+    std::coroutine_handle<> handle_;
+};
+
+namespace detail {
+
+template <class T>
+void child_awaiter<T>::await_suspend(std::coroutine_handle<>) noexcept {
+    task_frame& child = child_.promise();
+    task_record_base* record = parent_->record_;
+    child.parent_ = parent_;
+    child.record_ = record;
+    child.owner_slot_ = child_.owner_slot();
+    record->leaf_ = &child;
+    // Normally the driver, which resumed the parent, now resumes the child. If an outside
+    // awaitable resumed the parent directly, hand the chain back to the loop instead.
+    if (!record->in_step_) record->schedule();
+}
+
+template <class T>
+T child_awaiter<T>::await_resume() {
+    auto& child = child_.promise();
+    if (child.exception_) std::rethrow_exception(std::exchange(child.exception_, nullptr));
+    if constexpr (!std::is_void_v<T>) return child.take();
+}
+
+template <class T>
+void task_record<T>::take_result(task_frame& root) {
+    if constexpr (!std::is_void_v<T>) {
+        slot_.set(static_cast<typename task<T>::promise_type&>(root).take());
+    }
+}
+
+}  // namespace detail
+}  // namespace corio

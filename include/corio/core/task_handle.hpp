@@ -1,0 +1,199 @@
+#pragma once
+/// @file
+/// Scheduled tasks: `create_task`, `spawn`, `task_handle<T>` (asyncio's `Task`), `task_ref`,
+/// `current_task`, `all_tasks`.
+
+#include <exception>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <corio/core/detail/done_callback.hpp>
+#include <corio/core/detail/future_awaiter.hpp>
+#include <corio/core/detail/task_frame.hpp>
+#include <corio/core/event_loop.hpp>
+#include <corio/core/task.hpp>
+
+namespace corio {
+
+/// A reference to a scheduled task of any result type: what `current_task()` and `all_tasks()`
+/// return, and the base of `task_handle<T>`. Copies refer to the same task.
+///
+/// Thread safety: use only on the task's loop thread.
+class task_ref {
+public:
+    task_ref() noexcept = default;
+
+    /// True if the task finished: returned, threw, or was cancelled.
+    [[nodiscard]] bool done() const noexcept { return r_->done(); }
+    /// True if the task finished by cancellation.
+    [[nodiscard]] bool cancelled() const noexcept { return r_->cancelled(); }
+
+    /// Requests cancellation (asyncio's `Task.cancel(msg)`): `cancelled_error(message)` is raised
+    /// in the task at the suspension point it waits at, or at its next one; what it awaits (a
+    /// sleep, a future, another task) is cancelled too. The task may catch it to clean up. Returns
+    /// false if the task is already done.
+    bool cancel(std::string message = {}) { return r_->request_cancel(std::move(message)); }
+    /// The number of pending cancellation requests (asyncio's `Task.cancelling()`).
+    [[nodiscard]] int cancelling() const noexcept { return r_->cancelling(); }
+    /// Withdraws one cancellation request; returns the number left (asyncio's `Task.uncancel()`).
+    int uncancel() noexcept { return r_->uncancel(); }
+
+    /// The exception the task finished with, or null; marks it retrieved. Errors: `cancelled_error`
+    /// if it was cancelled, `invalid_state_error` if it is not done.
+    [[nodiscard]] std::exception_ptr exception() const { return r_->exception(); }
+
+    /// "Task-N" unless named at creation or with `set_name`.
+    [[nodiscard]] std::string get_name() const { return r_->name(); }
+    void set_name(std::string name) { r_->set_name(std::move(name)); }
+    [[nodiscard]] event_loop& get_loop() const noexcept { return *r_->loop(); }
+
+    explicit operator bool() const noexcept { return static_cast<bool>(r_); }
+    friend bool operator==(const task_ref& a, const task_ref& b) noexcept { return a.r_ == b.r_; }
+
+    /// For the machinery.
+    [[nodiscard]] detail::task_record_base* record() const noexcept { return r_.get(); }
+    explicit task_ref(detail::core_ref<detail::task_record_base> r) noexcept : r_(std::move(r)) {}
+
+protected:
+    detail::core_ref<detail::task_record_base> r_;
+};
+
+/// A scheduled task producing `T` (asyncio's `Task`): what `create_task` and `spawn` return.
+///
+/// Awaiting it (`co_await handle`) waits for the task and gives its result, rethrows its
+/// exception, or raises `cancelled_error` if it was cancelled; any number of tasks may await it.
+/// Dropping the handle does not cancel the task: the loop keeps it running (unlike asyncio, there
+/// is no need to keep a reference to stop it disappearing).
+///
+/// Cancellation: cancelling a task that awaits this one cancels this one too (as in asyncio); use
+/// `shield` to prevent that.
+///
+/// Errors: an exception nobody retrieves (by awaiting, `result()` or `exception()`) is reported to
+/// the loop's exception handler when the last handle goes ("Task exception was never retrieved").
+template <class T = void>
+class task_handle : public task_ref {
+    using record = detail::task_record<T>;
+
+public:
+    using value_type = T;
+
+    task_handle() noexcept = default;
+
+    /// The result (a reference into the task's state). Errors: rethrows the task's exception;
+    /// `cancelled_error` if cancelled; `invalid_state_error` if not done.
+    decltype(auto) result() const {
+        r_->rethrow_if_failed();
+        if constexpr (!std::is_void_v<T>) return static_cast<T&>(rec().slot_.get());
+    }
+
+    /// Schedules `fn(handle)` to run on the loop once the task is done (at once if it is).
+    template <class F>
+    void add_done_callback(F&& fn) {
+        detail::add_done_callback(rec(), *this, std::forward<F>(fn));
+    }
+
+    auto operator co_await() const noexcept {
+        rec().add_ref();
+        return detail::future_awaiter<record, T>(detail::core_ref<record>(&rec()));
+    }
+
+private:
+    friend class event_loop;
+    template <class, class, class>
+    friend class detail::done_callback_node;
+    explicit task_handle(detail::core_ref<record> r) noexcept
+        : task_ref(detail::core_ref<detail::task_record_base>(r.release())) {}
+    record& rec() const noexcept { return static_cast<record&>(*r_.get()); }
+};
+
+/// The task whose step is running now (asyncio's `current_task()`); empty outside tasks.
+task_ref current_task();
+
+/// The running loop's unfinished tasks (asyncio's `all_tasks()`).
+std::vector<task_ref> all_tasks();
+
+/// Schedules `coro` on the running loop (asyncio's `create_task`).
+///
+/// Errors: `std::runtime_error` if no loop is running.
+template <class T>
+task_handle<T> create_task(task<T> coro, std::string name = {}) {
+    return get_running_loop().create_task(std::move(coro), std::move(name));
+}
+
+namespace detail {
+/// Keeps `fn` and `args` in this coroutine's frame for as long as the task they start runs.
+template <class F, class... Args>
+auto invoke_owned(F fn, Args... args)
+    -> task<typename std::invoke_result_t<F&, Args&...>::value_type> {
+    co_return co_await std::invoke(fn, args...);
+}
+}  // namespace detail
+
+/// Calls `fn(args...)` (an async function) and schedules the resulting task, keeping `fn` and
+/// copies of `args` alive until the task finishes.
+///
+/// This is the safe way to start a task from a lambda: `create_task([&]() -> task<> {...}())`
+/// destroys the lambda, and with it the captures the coroutine reads, at the end of the
+/// statement, while the task runs later. `spawn([=]() -> task<> {...})` keeps the lambda in the
+/// task. Pass references explicitly with `std::ref` if you must.
+///
+/// Example:
+/// @code
+/// auto worker = [name = std::string("w1")]() -> corio::task<void> { co_await use(name); };
+/// auto t = corio::spawn(worker);  // worker's captures live as long as the task
+/// @endcode
+template <class F, class... Args>
+auto spawn(F&& fn, Args&&... args) {
+    return create_task(detail::invoke_owned(std::decay_t<F>(std::forward<F>(fn)),
+                                            std::decay_t<Args>(std::forward<Args>(args))...));
+}
+
+// ---- event_loop members that need the task types ----------------------------------------------
+
+template <class T>
+task_handle<T> event_loop::create_task(task<T> coro, std::string name) {
+    check_runnable();
+    if (!coro.valid()) throw std::invalid_argument("create_task: empty task");
+    auto& root = coro.release();
+    auto* rec = new detail::task_record<T>(this, &root, std::move(name));
+    root.record_ = rec;
+    register_task(rec);
+    rec->schedule();
+    // The record starts with one reference, the loop's (released when the task finishes).
+    rec->add_ref();
+    return task_handle<T>(detail::core_ref<detail::task_record<T>>(rec));
+}
+
+template <class T>
+T event_loop::run_until_complete(task<T> coro) {
+    return run_until_complete(create_task(std::move(coro)));
+}
+
+template <class T>
+T event_loop::run_until_complete(task_handle<T> t) {
+    run_until([&] { return t.done(); });
+    if (!t.done()) throw std::runtime_error("Event loop stopped before Future completed.");
+    if constexpr (std::is_void_v<T>) {
+        t.result();
+    } else {
+        return std::move(t.result());
+    }
+}
+
+template <class Done>
+void event_loop::run_until(Done done) {
+    enter_running();
+    try {
+        while (!stopping_ && !done()) run_once();
+    } catch (...) {
+        leave_running();
+        throw;
+    }
+    leave_running();
+}
+
+}  // namespace corio

@@ -1,0 +1,293 @@
+// The event loop (include/corio/core/event_loop.hpp). Its phases are described in
+// docs/architecture.md: poll I/O (with a timeout set by the ready queue and the next timer), fire
+// due timers, run what was ready when the iteration began.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <stdexcept>
+
+#include <corio/core/detail/task_frame.hpp>
+#include <corio/core/event_loop.hpp>
+#include <corio/core/task_handle.hpp>
+
+#include "backend/backend.hpp"
+#include "loop_registry.hpp"
+
+namespace corio {
+
+namespace {
+/// Ready items a loop runs before it looks at I/O and timers again while work keeps coming: the
+/// fairness bound that lets `yield_now` cost no syscall (Tokio's `event_interval` is 61 too).
+constexpr std::size_t poll_interval = 61;
+
+thread_local std::vector<const event_loop*> live_loops;
+
+bool debug_from_environment() {
+    const char* v = std::getenv("CORIO_DEBUG");
+    return v && std::string_view(v) == "1";
+}
+}  // namespace
+
+namespace detail {
+void register_live_loop(const event_loop* loop) { live_loops.push_back(loop); }
+void unregister_live_loop(const event_loop* loop) noexcept { std::erase(live_loops, loop); }
+bool is_live_loop(const event_loop* loop) noexcept {
+    return std::find(live_loops.begin(), live_loops.end(), loop) != live_loops.end();
+}
+
+void cancel_callback(callback_node* node) noexcept {
+    if (node->cancelled) return;
+    node->cancelled = true;
+    if (node->queued()) {  // still waiting for its deadline: drop it from the timer queue now
+        node->loop->remove_timer(node);
+        node->release();
+    }
+}
+}  // namespace detail
+
+event_loop::event_loop(loop_options options)
+    : options_(options), backend_(detail::make_epoll_backend()) {
+    debug_ = options.debug == debug_mode::on ||
+             (options.debug == debug_mode::from_environment && debug_from_environment());
+    detail::register_live_loop(this);
+}
+
+event_loop::~event_loop() {
+    if (!closed_) close();
+    detail::unregister_live_loop(this);
+}
+
+time_point event_loop::time() const noexcept {
+    return options_.clock == clock_mode::virtual_time ? virtual_now_ : clock::now();
+}
+
+void event_loop::check_runnable() const {
+    if (closed_) throw std::logic_error("event loop is closed");
+}
+
+void event_loop::enter_running() {
+    check_runnable();
+    if (running_) throw std::logic_error("event loop is already running");
+    if (detail::running_loop) {
+        throw std::logic_error("cannot run an event loop while another is running on this thread");
+    }
+    running_ = true;
+    detail::running_loop = this;
+}
+
+void event_loop::leave_running() noexcept {
+    running_ = false;
+    stopping_ = false;
+    detail::running_loop = nullptr;
+}
+
+void event_loop::run_forever() {
+    run_until([] { return false; });
+}
+
+void event_loop::close() {
+    if (running_) throw std::logic_error("cannot close a running event loop");
+    if (closed_) return;
+    closed_ = true;
+    // No frame may outlive the loop it would touch when destroyed: finish pending tasks here.
+    while (tasks_) {
+        call_exception_handler({"Task was destroyed but it is pending!", nullptr, tasks_->name()});
+        tasks_->abandon();
+    }
+    while (!ready_.empty()) {
+        detail::ready_node* node = ready_.pop();
+        if (node->discard) node->discard(node);
+    }
+    while (!timers_.empty()) {
+        detail::timer_node* node = timers_.pop_expired(time_point::max());
+        if (node->discard) node->discard(node);
+    }
+    drain_threadsafe();
+    threadsafe_.clear();
+}
+
+void event_loop::run_once() {
+    if (ready_.empty() || since_poll_ >= poll_interval) {
+        since_poll_ = 0;
+        std::optional<duration> timeout;  // empty: wait until I/O or a wake-up arrives
+        if (!ready_.empty() || stopping_ || threadsafe_count_.load() != 0) {
+            timeout = duration::zero();
+        } else if (!timers_.empty()) {
+            if (options_.clock == clock_mode::virtual_time && !backend_->has_io_waiters()) {
+                // Nothing else can happen first: jump to the next deadline.
+                virtual_now_ = std::max(virtual_now_, timers_.next_deadline());
+                timeout = duration::zero();
+            } else {
+                timeout = timers_.next_deadline() - time();
+            }
+        } else if (options_.clock == clock_mode::virtual_time && !backend_->has_io_waiters()) {
+            throw std::logic_error(
+                "event loop deadlock: every task is waiting and nothing can wake them");
+        }
+        backend_->poll(timeout);
+        drain_threadsafe();
+        const time_point now = time();
+        while (detail::timer_node* t = timers_.pop_expired(now)) t->fire(t);
+    }
+    // Run what was ready when the iteration began; what those schedule runs next iteration.
+    for (std::size_t n = ready_.size(); n > 0; --n) {
+        detail::ready_node* node = ready_.pop();
+        ++since_poll_;
+        if (!debug_) [[likely]] {
+            node->run(node);
+            continue;
+        }
+        // The name is taken first: a step that finishes its task may free the record.
+        std::string task_name = detail::task_record_base::is_task_node(node)
+                                    ? static_cast<detail::task_record_base*>(node)->name()
+                                    : std::string();
+        const auto start = clock::now();
+        node->run(node);
+        const auto took = clock::now() - start;
+        if (took > options_.slow_callback_duration) {
+            char seconds[32];
+            std::snprintf(seconds, sizeof seconds, "%.3f",
+                          std::chrono::duration<double>(took).count());
+            call_exception_handler({std::string("Executing ") +
+                                        (task_name.empty() ? "a callback" : "a step of the task") +
+                                        " took " + seconds + " seconds",
+                                    nullptr, std::move(task_name)});
+        }
+    }
+}
+
+void event_loop::run_callback(detail::ready_node* n) {
+    auto* node = static_cast<detail::callback_node*>(n);
+    if (!node->cancelled) {
+        try {
+            node->invoke(node);
+        } catch (...) {
+            node->loop->call_exception_handler(
+                {"Exception in callback", std::current_exception(), {}});
+        }
+    }
+    node->release();  // the queue's reference
+}
+
+void event_loop::fire_timer_callback(detail::timer_node* t) {
+    auto* node = static_cast<detail::callback_node*>(t);
+    node->loop->schedule(node);  // the timer queue's reference passes to the ready queue
+}
+
+void event_loop::post_threadsafe(std::function<void()> fn) {
+    {
+        std::lock_guard lock(threadsafe_mutex_);
+        if (closed_) throw std::logic_error("event loop is closed");
+        threadsafe_.push_back(std::move(fn));
+        threadsafe_count_.fetch_add(1);
+    }
+    backend_->wake();
+}
+
+void event_loop::drain_threadsafe() {
+    if (threadsafe_count_.load() == 0) return;
+    std::vector<std::function<void()>> batch;
+    {
+        std::lock_guard lock(threadsafe_mutex_);
+        batch.swap(threadsafe_);
+        threadsafe_count_.store(0);
+    }
+    if (closed_) return;
+    for (auto& fn : batch) call_soon(std::move(fn));
+}
+
+void event_loop::register_task(detail::task_record_base* task) noexcept {
+    task->prev_task_ = nullptr;
+    task->next_task_ = tasks_;
+    if (tasks_) tasks_->prev_task_ = task;
+    tasks_ = task;
+}
+
+void event_loop::unregister_task(detail::task_record_base* task) noexcept {
+    (task->prev_task_ ? task->prev_task_->next_task_ : tasks_) = task->next_task_;
+    if (task->next_task_) task->next_task_->prev_task_ = task->prev_task_;
+    task->prev_task_ = task->next_task_ = nullptr;
+}
+
+std::vector<task_ref> event_loop::all_tasks() const {
+    std::vector<task_ref> out;
+    for (detail::task_record_base* t = tasks_; t; t = t->next_task_) {
+        t->add_ref();
+        out.emplace_back(detail::core_ref<detail::task_record_base>(t));
+    }
+    return out;
+}
+
+void event_loop::call_exception_handler(const exception_context& context) noexcept {
+    try {
+        if (handler_) {
+            handler_(*this, context);
+            return;
+        }
+    } catch (...) {
+        // A failing handler must not take the loop down; fall back to the default one.
+    }
+    default_exception_handler(context);
+}
+
+void event_loop::default_exception_handler(const exception_context& context) noexcept {
+    try {
+        std::string text = "corio: " + context.message;
+        if (!context.task_name.empty()) text += "\n  task: " + context.task_name;
+        if (context.exception) {
+            try {
+                std::rethrow_exception(context.exception);
+            } catch (const std::exception& e) {
+                text += "\n  exception: " + std::string(e.what());
+            } catch (const cancelled_error& e) {
+                text += "\n  exception: cancelled_error: " + std::string(e.what());
+            } catch (...) {
+                text += "\n  exception: (not a std::exception)";
+            }
+        }
+        std::cerr << text << '\n';
+    } catch (...) {
+    }
+}
+
+event_loop& get_running_loop() {
+    if (!detail::running_loop) throw std::runtime_error("no running event loop");
+    return *detail::running_loop;
+}
+
+task_ref current_task() {
+    detail::task_record_base* r = detail::current_record;
+    if (!r) return {};
+    r->add_ref();
+    return task_ref(detail::core_ref<detail::task_record_base>(r));
+}
+
+std::vector<task_ref> all_tasks() { return get_running_loop().all_tasks(); }
+
+namespace detail {
+void shutdown(event_loop& loop) noexcept {
+    try {
+        if (loop.is_closed()) return;
+        auto tasks = loop.all_tasks();
+        if (!tasks.empty()) {
+            for (auto& t : tasks) t.cancel();
+            loop.run_until([&] {
+                return std::all_of(tasks.begin(), tasks.end(), [](auto& t) { return t.done(); });
+            });
+            for (auto& t : tasks) {
+                if (t.done() && !t.cancelled() && t.exception()) {
+                    loop.call_exception_handler({"unhandled exception during corio::run() shutdown",
+                                                 t.exception(), t.get_name()});
+                }
+            }
+        }
+        loop.close();
+    } catch (...) {
+        loop.call_exception_handler(
+            {"error while shutting down the event loop", std::current_exception(), {}});
+    }
+}
+}  // namespace detail
+
+}  // namespace corio

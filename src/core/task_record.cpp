@@ -1,0 +1,175 @@
+// The scheduled task and its driver (include/corio/core/detail/task_frame.hpp).
+#include <corio/core/detail/task_frame.hpp>
+#include <corio/core/event_loop.hpp>
+
+namespace corio::detail {
+
+task_record_base::task_record_base(event_loop* loop, task_frame* root, std::string name)
+    : future_core(loop), leaf_(root), root_(root), id_(loop->next_task_id()) {
+    ready_node::run = &run_step;
+    ready_node::discard = [](ready_node* self) noexcept {
+        static_cast<task_record_base*>(self)->scheduled_ = false;
+    };
+    if (!name.empty()) name_ = std::make_unique<std::string>(std::move(name));
+}
+
+task_record_base::~task_record_base() = default;
+
+void task_record_base::schedule() noexcept {
+    if (scheduled_) return;
+    scheduled_ = true;
+    loop_->schedule(this);
+}
+
+void task_record_base::step() {
+    scheduled_ = false;
+    waiting_ = nullptr;  // whatever it waited for has woken it
+    if (!started_) [[unlikely]] {
+        started_ = true;
+        if (pending_cancel_) {  // cancelled before it ever ran: the body never starts
+            finish_unstarted();
+            return;
+        }
+    }
+    task_record_base* const outer = current_record;
+    current_record = this;
+    in_step_ = true;
+    budget_ = step_budget;
+    task_frame* f = leaf_;
+    for (;;) {
+        if (!f->returned_) {
+            f->handle_.resume();
+            if (leaf_ != f) {  // f awaited a child task: run the child next
+                f = leaf_;
+                if (--budget_ == 0) break;
+                continue;
+            }
+            if (!f->returned_) {  // f waits for something outside the chain
+                // A cancellation requested while running reaches the new wait at once, as asyncio
+                // cancels the future a task yields when `_must_cancel` is set.
+                if (pending_cancel_ && waiting_) [[unlikely]] {
+                    if (waiting_->cancel(waiting_, message_of(pending_cancel_))) {
+                        pending_cancel_ = nullptr;
+                    }
+                }
+                in_step_ = false;
+                current_record = outer;
+                return;
+            }
+        }
+        if (f == root_) {
+            in_step_ = false;
+            current_record = outer;
+            finish_root();  // may release the last reference: touch nothing after it
+            return;
+        }
+        f = leaf_ = f->parent_;  // the parent's child_awaiter collects the result
+        if (--budget_ == 0) break;
+    }
+    // Budget spent: back to the loop, so timers, I/O and other tasks get their turn.
+    in_step_ = false;
+    current_record = outer;
+    schedule();
+}
+
+std::string task_record_base::message_of(const std::exception_ptr& cancellation) {
+    try {
+        std::rethrow_exception(cancellation);
+    } catch (const cancelled_error& e) {
+        return e.message();
+    } catch (...) {
+        return {};
+    }
+}
+
+bool task_record_base::request_cancel(std::string message) {
+    if (done()) return false;
+    ++cancel_requests_;
+    if (waiting_ && !in_step_ && waiting_->cancel(waiting_, message)) return true;
+    pending_cancel_ = std::make_exception_ptr(cancelled_error(std::move(message)));
+    return true;
+}
+
+void task_record_base::raise_pending_cancel() {
+    std::rethrow_exception(std::exchange(pending_cancel_, nullptr));
+}
+
+std::string task_record_base::name() const {
+    return name_ ? *name_ : "Task-" + std::to_string(id_);
+}
+
+void task_record_base::set_name(std::string name) {
+    name_ = std::make_unique<std::string>(std::move(name));
+}
+
+std::string task_record_base::describe() const { return name(); }
+
+void task_record_base::describe_stack(std::string& out) const {
+    if (!started_) {
+        out += "    (not started)\n";
+        return;
+    }
+    for (const task_frame* f = leaf_; f; f = f->parent_) {
+        out += "    at ";
+        out += f->where_.function_name();
+        out += " (";
+        out += f->where_.file_name();
+        out += ':';
+        out += std::to_string(f->where_.line());
+        out += ")\n";
+    }
+}
+
+void task_record_base::finish_root() noexcept {
+    task_frame* root = root_;
+    future_status status = future_status::finished;
+    if (root->exception_) {
+        try {
+            std::rethrow_exception(root->exception_);
+        } catch (const cancelled_error&) {
+            status = future_status::cancelled;  // a task that lets cancelled_error out is cancelled
+        } catch (...) {
+        }
+        exception_ = std::move(root->exception_);
+    } else {
+        try {
+            take_result(*root);
+        } catch (...) {
+            exception_ = std::current_exception();  // moving the result out threw
+        }
+    }
+    root_ = leaf_ = nullptr;
+    root->handle_.destroy();
+    loop_->unregister_task(this);
+    complete(status);
+    release();  // the loop's reference
+}
+
+void task_record_base::finish_unstarted() noexcept {
+    task_frame* root = root_;
+    root_ = leaf_ = nullptr;
+    root->handle_.destroy();
+    exception_ = std::exchange(pending_cancel_, nullptr);
+    loop_->unregister_task(this);
+    complete(future_status::cancelled);
+    release();
+}
+
+void task_record_base::abandon() noexcept {
+    for (task_frame* f = leaf_; f && f != root_;) {
+        task_frame* parent = f->parent_;
+        *f->owner_slot_ = nullptr;  // its owner, in the parent's frame, must not destroy it again
+        f->handle_.destroy();
+        f = parent;
+    }
+    task_frame* root = root_;
+    root_ = leaf_ = nullptr;
+    waiting_ = nullptr;
+    if (root) root->handle_.destroy();
+    exception_ = std::make_exception_ptr(cancelled_error("event loop closed"));
+    loop_->unregister_task(this);
+    complete(future_status::cancelled);
+    release();
+}
+
+}  // namespace corio::detail
