@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <exception>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -41,6 +42,21 @@ struct part {
             void corio_example_##name();                         \
             corio_example_##name();                              \
         }                                                        \
+    }
+
+/// A chapter whose example reads standard input: the tour feeds it `input` instead.
+#define CORIO_CHAPTER_WITH_INPUT(module, name, input, title, about)       \
+    chapter {                                                             \
+        title, about, "examples/" #module "/" #name ".cpp", [] {          \
+            void corio_example_##name();                                  \
+            std::istringstream fed(input);                                \
+            std::streambuf* const original = std::cin.rdbuf(fed.rdbuf()); \
+            struct restore {                                              \
+                std::streambuf* buf;                                      \
+                ~restore() { std::cin.rdbuf(buf); }                       \
+            } guard{original};                                            \
+            corio_example_##name();                                       \
+        }                                                                 \
     }
 
 // clang-format off
@@ -104,6 +120,27 @@ static const std::vector<part> tour = {
             "delegating generator, which catches it like any other. An error injected from "
             "outside with throw_exception() (Python's gen.throw()) is raised in the innermost "
             "generator and travels the same way."),
+    }},
+    {"Part 4: event loops", {
+        CORIO_CHAPTER_WITH_INPUT(core, event_scheduler, "A\nA\nA\nB\nB\nC\nC\nB\nC\n",
+            "An event loop made of generators",
+            "Each task is a generator that yields the name of the event it waits for; the app "
+            "keeps a queue of waiting generators per event and resumes the first one waiting for "
+            "each event it reads. The tour feeds it A A A B B C C B C; run "
+            "examples/core/event_scheduler yourself to type events."),
+        CORIO_CHAPTER(core, naive_loops, "Event loops by hand, then corio's",
+            "Seed 004 polls task objects in a busy loop until each is ready, then runs generator "
+            "coroutines by sending each what it last yielded, with yield_from for calls between "
+            "coroutines. Both finish when the longest sleep ends. corio runs the same thousand "
+            "sleeps as tasks: its loop sleeps until the next timer is due instead of spinning."),
+        CORIO_CHAPTER(core, workers, "Tasks on the event loop",
+            "create_task schedules coroutines to run concurrently on one thread: three workers "
+            "sleep 2, 2 and 1 seconds, and the one that sleeps least finishes first, after one "
+            "second, not five. add_done_callback runs a function on the loop once a task is done."),
+        CORIO_CHAPTER(core, million_sleepers, "A million sleeping tasks",
+            "The thousand sleepers again, times a thousand: 1,000,000 tasks each sleep 1 to 3 "
+            "seconds, concurrently, on one thread. A sleeping task is a small coroutine frame and "
+            "a timer node, nothing more; scripts/bench measures the time and the memory."),
     }},
 };
 // clang-format on
