@@ -159,6 +159,16 @@ inline double seconds_per_unit(benchmark::TimeUnit unit) {
 
 }  // namespace detail
 
+/// Prints one result line to stdout, as the reporter does for each result: for programs (or child
+/// processes) that measure something without Google Benchmark, such as a peak RSS.
+inline void print_result(const result& r) {
+    std::cout << "{\"bench\": " << detail::json_string(r.bench)
+              << ", \"impl\": " << detail::json_string(r.impl)
+              << ", \"metric\": " << detail::json_string(r.metric)
+              << ", \"value\": " << detail::json_number(r.value)
+              << ", \"unit\": " << detail::json_string(r.unit) << "}" << std::endl;
+}
+
 /// Prints result lines to stdout (see the file comment) and the console table to stderr.
 class jsonl_reporter : public benchmark::BenchmarkReporter {
 public:
@@ -223,11 +233,7 @@ private:
     }
 
     void emit(result r) {
-        std::cout << "{\"bench\": " << detail::json_string(r.bench)
-                  << ", \"impl\": " << detail::json_string(r.impl)
-                  << ", \"metric\": " << detail::json_string(r.metric)
-                  << ", \"value\": " << detail::json_number(r.value)
-                  << ", \"unit\": " << detail::json_string(r.unit) << "}" << std::endl;
+        print_result(r);
         results_.push_back(std::move(r));
     }
 

@@ -2,6 +2,7 @@
 // docs/architecture.md: poll I/O (with a timeout set by the ready queue and the next timer), fire
 // due timers, run what was ready when the iteration began.
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -89,16 +90,31 @@ void event_loop::run_forever() {
 void event_loop::close() {
     if (running_) throw std::logic_error("cannot close a running event loop");
     if (closed_) return;
-    closed_ = true;
+    {
+        // Under the mutex: call_soon_threadsafe reads it from other threads, and must either
+        // queue its callback before this point or be refused after it.
+        std::lock_guard lock(threadsafe_mutex_);
+        closed_ = true;
+    }
+    const auto discard_ready = [this] {
+        while (!ready_.empty()) {
+            detail::ready_node* node = ready_.pop();
+            if (node->discard) node->discard(node);
+        }
+    };
+    // First empty the ready queue: abandoning a task may free its record, which must not be left
+    // queued (a task scheduled but never run, whose handle is gone).
+    discard_ready();
     // No frame may outlive the loop it would touch when destroyed: finish pending tasks here.
+    // Abandoning one completes it, which schedules whatever awaits it (a task, a gather...); that
+    // one may be abandoned and freed next while still queued: keep every record alive until the
+    // queue is drained again.
+    const std::vector<task_ref> abandoned = all_tasks();
     while (tasks_) {
         call_exception_handler({"Task was destroyed but it is pending!", nullptr, tasks_->name()});
         tasks_->abandon();
     }
-    while (!ready_.empty()) {
-        detail::ready_node* node = ready_.pop();
-        if (node->discard) node->discard(node);
-    }
+    discard_ready();  // the done-callbacks and wake-ups those tasks scheduled as they finished
     while (!timers_.empty()) {
         detail::timer_node* node = timers_.pop_expired(time_point::max());
         if (node->discard) node->discard(node);
@@ -187,14 +203,20 @@ void event_loop::post_threadsafe(std::function<void()> fn) {
 
 void event_loop::drain_threadsafe() {
     if (threadsafe_count_.load() == 0) return;
-    std::vector<std::function<void()>> batch;
-    {
-        std::lock_guard lock(threadsafe_mutex_);
-        batch.swap(threadsafe_);
-        threadsafe_count_.store(0);
+    std::lock_guard lock(threadsafe_mutex_);
+    std::size_t moved = 0;
+    try {
+        if (!closed_) {
+            for (; moved < threadsafe_.size(); ++moved) call_soon(std::move(threadsafe_[moved]));
+        }
+    } catch (...) {
+        // Out of memory: what was not scheduled stays queued, in order, for the next iteration.
+        threadsafe_.erase(threadsafe_.begin(), threadsafe_.begin() + std::ptrdiff_t(moved));
+        threadsafe_count_.store(threadsafe_.size());
+        throw;
     }
-    if (closed_) return;
-    for (auto& fn : batch) call_soon(std::move(fn));
+    threadsafe_.clear();
+    threadsafe_count_.store(0);
 }
 
 void event_loop::register_task(detail::task_record_base* task) noexcept {
@@ -220,15 +242,23 @@ std::vector<task_ref> event_loop::all_tasks() const {
 }
 
 void event_loop::call_exception_handler(const exception_context& context) noexcept {
-    try {
-        if (handler_) {
-            handler_(*this, context);
-            return;
-        }
-    } catch (...) {
-        // A failing handler must not take the loop down; fall back to the default one.
+    if (!handler_) {
+        default_exception_handler(context);
+        return;
     }
-    default_exception_handler(context);
+    try {
+        handler_(*this, context);
+    } catch (...) {
+        // A failing handler must not take the loop down, nor hide its own error or the report it
+        // failed to handle: both go to the default handler (asyncio does the same).
+        const std::exception_ptr error = std::current_exception();
+        try {
+            default_exception_handler(
+                {"Unhandled error in exception handler", error, context.task_name});
+        } catch (...) {  // no memory for the report's strings
+        }
+        default_exception_handler(context);
+    }
 }
 
 void event_loop::default_exception_handler(const exception_context& context) noexcept {

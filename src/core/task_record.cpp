@@ -84,9 +84,14 @@ std::string task_record_base::message_of(const std::exception_ptr& cancellation)
 
 bool task_record_base::request_cancel(std::string message) {
     if (done()) return false;
-    ++cancel_requests_;
-    if (waiting_ && !in_step_ && waiting_->cancel(waiting_, message)) return true;
+    // Counted only once nothing can throw (a hook or the exception may fail to allocate): a
+    // request that throws leaves the task as if it had never been made.
+    if (waiting_ && !in_step_ && waiting_->cancel(waiting_, message)) {
+        ++cancel_requests_;
+        return true;
+    }
     pending_cancel_ = std::make_exception_ptr(cancelled_error(std::move(message)));
+    ++cancel_requests_;
     return true;
 }
 
@@ -103,22 +108,6 @@ void task_record_base::set_name(std::string name) {
 }
 
 std::string task_record_base::describe() const { return name(); }
-
-void task_record_base::describe_stack(std::string& out) const {
-    if (!started_) {
-        out += "    (not started)\n";
-        return;
-    }
-    for (const task_frame* f = leaf_; f; f = f->parent_) {
-        out += "    at ";
-        out += f->where_.function_name();
-        out += " (";
-        out += f->where_.file_name();
-        out += ':';
-        out += std::to_string(f->where_.line());
-        out += ")\n";
-    }
-}
 
 void task_record_base::finish_root() noexcept {
     task_frame* root = root_;

@@ -214,4 +214,26 @@ TEST(Cancellation, RunCancelsLeftoverTasksAtShutdown) {
     EXPECT_TRUE(cleaned);
 }
 
+TEST(Cancellation, UncancelToZeroDropsACancellationNotYetDelivered) {
+    // Python 3.13: uncancel() reaching 0 clears `_must_cancel`. Without that, a request withdrawn
+    // before it was raised (as task_group withdraws its own) would surface at a later await.
+    auto main_task = []() -> task<int> {
+        auto self = corio::current_task();
+        self.cancel();  // pending: this task is running
+        self.cancel();
+        EXPECT_EQ(self.uncancel(), 1);
+        EXPECT_EQ(self.uncancel(), 0);
+        co_await corio::sleep(1s);  // not cancelled
+        self.cancel();
+        bool cancelled = false;
+        try {
+            co_await corio::sleep(1s);  // still cancellable afterwards
+        } catch (const cancelled_error&) {
+            cancelled = true;
+        }
+        co_return cancelled ? self.uncancel() + 1 : -1;
+    };
+    EXPECT_EQ(corio_test::run_virtual(main_task()), 1);
+}
+
 }  // namespace

@@ -1,6 +1,7 @@
 // corio::event_loop: callbacks, timers, threads, running and closing, errors.
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -188,6 +189,29 @@ TEST(EventLoop, ClosingWithPendingTasksFinishesThemAndReports) {
     ASSERT_EQ(log.messages.size(), 1U);
     EXPECT_EQ(log.messages[0], "Task was destroyed but it is pending!");
     EXPECT_EQ(log.task_names[0], "sleeper");
+}
+
+TEST(EventLoop, ClosingUnderATaskAwaitingAnotherFreesNothingStillQueued) {
+    // Regression: close() abandoned A (created last, so first in the task list), which woke B
+    // (awaiting A) into the ready queue; B was abandoned and freed next, and the final drain of
+    // the ready queue then touched freed memory (ASan: heap-use-after-free).
+    corio_test::handler_log log;
+    {
+        event_loop loop(corio_test::virtual_time());
+        log.install(loop);
+        auto main_task = []() -> task<void> {
+            auto a = std::make_shared<corio::task_handle<void>>();
+            corio::spawn([a]() -> task<void> {  // B: its only handle is dropped at once
+                co_await corio::sleep(1ms);
+                co_await *a;
+            });
+            *a = corio::create_task([]() -> task<void> { co_await corio::sleep(1h); }());
+            co_await corio::sleep(2ms);
+        };
+        loop.run_until_complete(main_task());
+        loop.close();
+    }
+    EXPECT_EQ(log.messages.size(), 2U);
 }
 
 }  // namespace

@@ -126,12 +126,12 @@ public:
     /// Schedules `fn()` to run once the loop's time reaches `when` (never earlier).
     template <class F>
     timer_handle call_at(time_point when, F&& fn) {
-        auto* node = make_callback(std::forward<F>(fn));
-        node->add_ref();  // the timer queue's reference
-        node->deadline = when;
-        node->timer_node::fire = &fire_timer_callback;
-        add_timer(node);
-        return timer_handle(node);
+        timer_handle h(make_callback(std::forward<F>(fn)));  // frees the node if add_timer throws
+        h.node_->deadline = when;
+        h.node_->timer_node::fire = &fire_timer_callback;
+        add_timer(h.node_);
+        h.node_->add_ref();  // the timer queue's reference
+        return h;
     }
 
     /// Schedules `fn()` on the loop from any thread, waking the loop if it is waiting.

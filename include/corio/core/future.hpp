@@ -98,6 +98,9 @@ public:
 
     friend bool operator==(const future& a, const future& b) noexcept { return a.s_ == b.s_; }
 
+    /// For the machinery: the shared state (combinators watch it without allocating).
+    [[nodiscard]] detail::future_core* core() const noexcept { return s_.get(); }
+
 private:
     template <class, class, class>
     friend class detail::done_callback_node;

@@ -40,8 +40,9 @@ public:
         timer_node::fire = [](timer_node* t) { static_cast<sleep_awaiter*>(t)->task_->schedule(); };
         wait_hook::cancel = [](wait_hook* h, const std::string& message) {
             auto* self = static_cast<sleep_awaiter*>(h);
-            self->loop_->remove_timer(self);
+            // Allocate first: if that throws, the task must still be asleep on its timer.
             self->cancelled_ = std::make_exception_ptr(cancelled_error(message));
+            self->loop_->remove_timer(self);
             self->task_->schedule();
             return true;
         };

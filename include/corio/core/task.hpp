@@ -24,6 +24,10 @@ template <>
 struct task_promise_base<void> : task_frame, result_slot<void> {
     static void return_void() noexcept {}
 };
+
+/// In debug mode, reports a `task<T>` destroyed before it was ever awaited or scheduled (Python's
+/// "coroutine ... was never awaited"). Out of line: only that rare path looks up debug mode.
+void report_never_awaited() noexcept;
 }  // namespace detail
 
 /// A lazy coroutine producing a `T`: the C++ spelling of a Python coroutine object.
@@ -41,6 +45,11 @@ struct task_promise_base<void> : task_frame, result_slot<void> {
 /// it: the `cancelled_error` is raised at whatever suspension point it is waiting at.
 ///
 /// Thread safety: a task is run by the loop of the thread that started it.
+///
+/// Errors: in debug mode (`loop_options::debug`, `CORIO_DEBUG=1`), destroying a task that was never
+/// awaited nor scheduled is reported to the running loop's exception handler (stderr outside a
+/// loop) as "Coroutine was never awaited": its body silently never ran, which is almost always a
+/// forgotten `co_await`.
 ///
 /// Example:
 /// @code
@@ -91,7 +100,13 @@ public:
 private:
     explicit task(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
     void reset() noexcept {
-        if (handle_) std::exchange(handle_, nullptr).destroy();
+        if (!handle_) return;
+        // A frame joins a chain (awaited: `child_awaiter`, scheduled: `create_task`) by getting
+        // its record, so an owned frame without one has never run: the caller forgot to await it.
+        if (!promise().record_) [[unlikely]] {
+            detail::report_never_awaited();
+        }
+        std::exchange(handle_, nullptr).destroy();
     }
 
     /// Type-erased so that a chain teardown can null it through `owner_slot_`.

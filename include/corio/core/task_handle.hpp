@@ -40,6 +40,7 @@ public:
     /// The number of pending cancellation requests (asyncio's `Task.cancelling()`).
     [[nodiscard]] int cancelling() const noexcept { return r_->cancelling(); }
     /// Withdraws one cancellation request; returns the number left (asyncio's `Task.uncancel()`).
+    /// When none is left, a cancellation not yet raised in the task is dropped (Python 3.13).
     int uncancel() noexcept { return r_->uncancel(); }
 
     /// The exception the task finished with, or null; marks it retrieved. Errors: `cancelled_error`
@@ -158,8 +159,10 @@ template <class T>
 task_handle<T> event_loop::create_task(task<T> coro, std::string name) {
     check_runnable();
     if (!coro.valid()) throw std::invalid_argument("create_task: empty task");
+    // `coro` gives up its frame only once the record exists: if allocating it throws, the frame
+    // is destroyed with `coro` instead of leaking.
+    auto* rec = new detail::task_record<T>(this, &coro.promise(), std::move(name));
     auto& root = coro.release();
-    auto* rec = new detail::task_record<T>(this, &root, std::move(name));
     root.record_ = rec;
     register_task(rec);
     rec->schedule();

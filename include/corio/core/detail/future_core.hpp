@@ -49,6 +49,11 @@ public:
     [[nodiscard]] bool done() const noexcept { return status_ != future_status::pending; }
     [[nodiscard]] bool cancelled() const noexcept { return status_ == future_status::cancelled; }
     [[nodiscard]] future_status status() const noexcept { return status_; }
+    /// True if it finished with an exception (not by cancellation). Unlike `exception()`, does not
+    /// mark the exception retrieved: for combinators that only look (`wait(first_exception)`).
+    [[nodiscard]] bool failed() const noexcept {
+        return status_ == future_status::finished && exception_ != nullptr;
+    }
 
     void add_ref() noexcept { ++refs_; }
     void release() noexcept {

@@ -96,9 +96,14 @@ public:
 
     /// asyncio's `Task.cancel(msg)`. False if the task is already done.
     bool request_cancel(std::string message);
-    /// asyncio's `Task.cancelling()` and `Task.uncancel()`.
+    /// asyncio's `Task.cancelling()` and `Task.uncancel()`. As in Python 3.13, withdrawing the
+    /// last request also drops a cancellation not yet delivered, so that it cannot surface later
+    /// in code that no longer expects it (e.g. after a task_group withdrew its own request).
     [[nodiscard]] int cancelling() const noexcept { return cancel_requests_; }
-    int uncancel() noexcept { return cancel_requests_ > 0 ? --cancel_requests_ : 0; }
+    int uncancel() noexcept {
+        if (cancel_requests_ > 0 && --cancel_requests_ == 0) pending_cancel_ = nullptr;
+        return cancel_requests_;
+    }
 
     /// Raises the cancellation requested while the task could not be reached (see proxy).
     [[noreturn]] void raise_pending_cancel();
@@ -112,9 +117,9 @@ public:
     void abandon() noexcept;
     [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
 
-    /// Writes the async stack: one line per frame, leaf first (used by `dump_tasks`).
-    void describe_stack(std::string& out) const;
     [[nodiscard]] bool started() const noexcept { return started_; }
+    /// True while the task's next step is in the loop's ready queue.
+    [[nodiscard]] bool is_scheduled() const noexcept { return scheduled_; }
     [[nodiscard]] static bool is_task_node(const ready_node* node) noexcept {
         return node->run == &run_step;
     }
@@ -254,6 +259,12 @@ auto task_frame::await_transform(A&& awaitable, std::source_location where) {
                       "co_await a task as a temporary or with std::move: it is consumed");
         using T = typename std::remove_cvref_t<A>::value_type;
         return child_awaiter<T>(std::move(awaitable), this);
+    } else if constexpr (requires { std::forward<A>(awaitable).bind_to_chain(this); }) {
+        // An awaitable that runs frames of its own on this chain (`async_generator::next()`)
+        // binds to the awaiting frame and, like `child_awaiter`, is not proxied: a value it has
+        // produced must not be replaced by a pending cancellation (that one reaches the next
+        // real wait instead).
+        return std::forward<A>(awaitable).bind_to_chain(this);
     } else {
         using aw = decltype(get_awaiter(std::forward<A>(awaitable)));
         // An awaiter named by an lvalue is used in place; one made by co_await (or a temporary)

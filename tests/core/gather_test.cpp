@@ -1,0 +1,414 @@
+// corio::gather: asyncio's gather, 3.11 semantics, on the virtual clock.
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <variant>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <corio/core.hpp>
+
+#include "combinator_support.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using corio::cancelled_error;
+using corio::task;
+using corio::task_handle;
+using corio_test::after;
+using corio_test::fail_after;
+using corio_test::message_of;
+using corio_test::now;
+using corio_test::probe;
+using corio_test::settle;
+
+TEST(Gather, ResultsComeInArgumentOrderNotCompletionOrder) {
+    auto main_task = []() -> task<void> {
+        auto [a, b, c] = co_await corio::gather(after(30ms, 1), after(10ms, 2), after(20ms, 3));
+        EXPECT_EQ(std::tuple(a, b, c), std::tuple(1, 2, 3));
+        EXPECT_EQ(now(), 30ms);
+        EXPECT_EQ(corio::all_tasks().size(), 1U);
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+TEST(Gather, AcceptsCoroutinesHandlesFuturesAndVoid) {
+    auto main_task = []() -> task<void> {
+        corio::future<std::string> f;
+        corio::get_running_loop().call_later(5ms, [f]() mutable { f.set_result("future"); });
+        auto h = corio::create_task(after(1ms, 7));
+        auto [x, v, s, n] = co_await corio::gather(h, corio_test::nap(2ms), f, after(3ms, 9));
+        static_assert(std::is_same_v<decltype(v), std::monostate>);
+        EXPECT_EQ(x, 7);
+        EXPECT_EQ(s, "future");
+        EXPECT_EQ(n, 9);
+        EXPECT_EQ(now(), 5ms);
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+TEST(Gather, ChildrenStartInArgumentOrder) {
+    auto main_task = []() -> task<std::vector<std::string>> {
+        std::vector<std::string> log;
+        co_await corio::gather(probe(&log, "a", 1ms), probe(&log, "b", 1ms), probe(&log, "c", 1ms));
+        co_return log;
+    };
+    auto log = corio::testing::run_virtual(main_task());
+    EXPECT_EQ(std::vector<std::string>(log.begin(), log.begin() + 3),
+              (std::vector<std::string>{"a start", "b start", "c start"}));
+}
+
+TEST(Gather, EmptyInputsCompleteAtOnce) {
+    auto main_task = []() -> task<void> {
+        std::tuple<> t = co_await corio::gather();
+        (void)t;
+        std::vector<task_handle<int>> none;
+        EXPECT_TRUE((co_await corio::gather(none)).empty());
+        EXPECT_TRUE((co_await corio::gather(corio::return_exceptions, none)).empty());
+        EXPECT_EQ(now(), 0ms);
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+TEST(Gather, RangesOfCoroutinesHandlesAndFutures) {
+    auto main_task = []() -> task<void> {
+        std::vector<task<int>> coros;
+        for (int i = 0; i < 40; ++i) coros.push_back(after((40 - i) * 1ms, i));  // large: sorted
+        std::vector<int> got = co_await corio::gather(std::move(coros));
+        EXPECT_EQ(got.size(), 40U);
+        for (int i = 0; i < 40; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i)], i);
+        EXPECT_EQ(now(), 40ms);
+
+        std::vector<task_handle<int>> handles{corio::create_task(after(2ms, 1)),
+                                              corio::create_task(after(1ms, 2))};
+        const std::vector<int> expected{1, 2};
+        EXPECT_EQ(co_await corio::gather(handles), expected);
+        EXPECT_EQ(handles[0].result(), 1);  // copied, not moved out of the caller's handles
+
+        std::vector<corio::future<void>> futures(2);
+        for (auto& f : futures) f.set_result();
+        EXPECT_EQ((co_await corio::gather(futures)).size(), 2U);
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+TEST(Gather, MoveOnlyResults) {
+    auto boxed = [](int v) -> task<std::unique_ptr<int>> {
+        co_await corio::sleep(1ms);
+        co_return std::make_unique<int>(v);
+    };
+    auto main_task = [&]() -> task<int> {
+        auto [a, b] = co_await corio::gather(boxed(1), boxed(2));
+        std::vector<task<std::unique_ptr<int>>> v;
+        v.push_back(boxed(3));
+        auto c = co_await corio::gather(std::move(v));
+        co_return *a + *b + *c[0];
+    };
+    EXPECT_EQ(corio::testing::run_virtual(main_task()), 6);
+}
+
+TEST(Gather, AlreadyDoneChildrenDoNotSuspend) {
+    auto main_task = []() -> task<void> {
+        corio::future<int> f;
+        f.set_result(4);
+        auto h = corio::create_task(after(1ms, 5));
+        co_await h;
+        bool other_ran = false;
+        auto other = corio::spawn([&other_ran]() -> task<void> {
+            other_ran = true;
+            co_return;
+        });
+        auto [x, y] = co_await corio::gather(f, h);
+        EXPECT_EQ(x + y, 9);
+        EXPECT_FALSE(other_ran);  // the gather did not go back to the loop
+        co_await other;
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+TEST(Gather, TheSameTaskTwiceGivesItsResultTwice) {
+    auto main_task = []() -> task<void> {
+        auto h = corio::create_task(after(1ms, 3));
+        auto [a, b] = co_await corio::gather(h, h);
+        EXPECT_EQ(a + b, 6);
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+TEST(Gather, FirstExceptionPropagatesAndTheOthersKeepRunning) {
+    auto main_task = []() -> task<void> {
+        auto slow = corio::create_task(after(30ms, 2));
+        std::string error;
+        try {
+            co_await corio::gather(fail_after(10ms, "boom"), slow, fail_after(20ms, "second"));
+        } catch (const std::runtime_error& e) {
+            error = e.what();
+        }
+        EXPECT_EQ(error, "boom");
+        EXPECT_EQ(now(), 10ms);
+        EXPECT_FALSE(slow.done());  // asyncio does not cancel the siblings
+        EXPECT_EQ(slow.cancelling(), 0);
+        EXPECT_EQ(co_await slow, 2);
+        EXPECT_EQ(now(), 30ms);
+    };
+    // The second failure is nobody's: corio reports it rather than drop it as asyncio does.
+    corio::testing::exception_log log;
+    corio::testing::run_virtual(main_task(), log);
+    ASSERT_EQ(log.size(), 1U);
+    EXPECT_EQ(log.messages[0], "Task exception was never retrieved");
+    EXPECT_EQ(message_of(log.exceptions[0]), "second");
+}
+
+TEST(Gather, AChildCancelledBySomeoneElseRaisesCancelledError) {
+    auto main_task = []() -> task<void> {
+        auto victim = corio::create_task(corio_test::sleep_forever());
+        auto other = corio::create_task(after(20ms, 1));
+        corio::get_running_loop().call_later(5ms, [victim]() mutable { victim.cancel("x"); });
+        std::string message = "none";
+        try {
+            co_await corio::gather(victim, other);
+        } catch (const cancelled_error& e) {
+            message = e.message();
+        }
+        EXPECT_EQ(message, "x");
+        EXPECT_EQ(now(), 5ms);
+        EXPECT_EQ(corio::current_task().cancelling(), 0);  // the awaiter itself was not cancelled
+        EXPECT_FALSE(other.done());
+        EXPECT_EQ(co_await other, 1);
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+TEST(Gather, ReturnExceptionsCollectsValuesAndErrorsInOrder) {
+    auto main_task = []() -> task<void> {
+        auto victim = corio::create_task(corio_test::sleep_forever());
+        corio::get_running_loop().call_later(5ms, [victim]() mutable { victim.cancel(); });
+        auto [a, b, c, d] = co_await corio::gather(corio::return_exceptions, fail_after(10ms, "e1"),
+                                                   after(30ms, 2), victim, corio_test::nap(1ms));
+        EXPECT_EQ(now(), 30ms);  // waits for every child
+        EXPECT_EQ(a.index(), 1U);
+        EXPECT_EQ(message_of(std::get<1>(a)), "e1");
+        EXPECT_EQ(b.index(), 0U);
+        EXPECT_EQ(std::get<0>(b), 2);
+        EXPECT_EQ(c.index(), 1U);
+        EXPECT_EQ(message_of(std::get<1>(c)), "cancelled");
+        EXPECT_EQ(d.index(), 0U);
+
+        std::vector<task<int>> coros;
+        coros.push_back(after(1ms, 1));
+        coros.push_back(fail_after(2ms, "e2"));
+        auto v = co_await corio::gather(corio::return_exceptions, std::move(coros));
+        EXPECT_EQ(v.size(), 2U);
+        EXPECT_EQ(std::get<0>(v[0]), 1);
+        EXPECT_EQ(message_of(std::get<1>(v[1])), "e2");
+    };
+    corio::testing::exception_log log;
+    corio::testing::run_virtual(main_task(), log);
+    EXPECT_TRUE(log.empty());  // every exception was handed over, none is reported
+}
+
+// ---- cancelling the awaiting task -------------------------------------------------------------
+
+task<std::string> gather_two(std::vector<std::string>* log, corio::duration cleanup_a) {
+    auto [a, b] = co_await corio::gather(probe(log, "a", 1h, cleanup_a), probe(log, "b", 1h));
+    co_return std::to_string(a + b);
+}
+
+TEST(Gather, CancellingTheAwaiterCancelsEveryChildAndRaisesAtTheFirstCancelledOne) {
+    auto main_task = []() -> task<void> {
+        std::vector<std::string> log;
+        auto outer = corio::spawn(gather_two, &log, corio::duration(10ms));
+        co_await corio::sleep(5ms);
+        EXPECT_TRUE(outer.cancel());
+        co_await settle(outer);
+        EXPECT_TRUE(outer.cancelled());
+        EXPECT_EQ(now(), 5ms);  // b finished cancelling at once; a still cleans up
+        EXPECT_EQ(corio::all_tasks().size(), 2U);
+        co_await corio::sleep(20ms);
+        EXPECT_EQ(log, (std::vector<std::string>{"a start", "b start", "a cancelled", "b cancelled",
+                                                 "b cleaned", "a cleaned"}));
+        EXPECT_EQ(corio::all_tasks().size(), 1U);
+    };
+    corio::testing::exception_log log;
+    corio::testing::run_virtual(main_task(), log);
+    EXPECT_TRUE(log.empty());
+}
+
+task<void> gather_all_settled(std::vector<std::string>* log) {
+    auto results = co_await corio::gather(corio::return_exceptions, probe(log, "a", 1h, 10ms),
+                                          probe(log, "b", 1h));
+    log->push_back("gather returned " + std::to_string(std::get<1>(results).index()));
+}
+
+TEST(Gather, ReturnExceptionsCancelledWaitsForAllChildrenThenRaises) {
+    auto main_task = []() -> task<void> {
+        std::vector<std::string> log;
+        auto outer = corio::spawn(gather_all_settled, &log);
+        co_await corio::sleep(5ms);
+        outer.cancel();
+        co_await settle(outer);
+        EXPECT_TRUE(outer.cancelled());
+        EXPECT_EQ(now(), 15ms);  // after a's cleanup
+        EXPECT_EQ(log.back(), "a cleaned");
+        EXPECT_EQ(corio::all_tasks().size(), 1U);
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+task<int> gather_stubborn_children() {
+    auto [a, b] = co_await corio::gather(corio_test::stubborn(1h, 1), corio_test::stubborn(1h, 2));
+    co_return a + b;
+}
+
+task<int> gather_stubborn_children_settled() {
+    auto [a, b] = co_await corio::gather(corio::return_exceptions, corio_test::stubborn(1h, 1),
+                                         corio_test::stubborn(1h, 2));
+    co_return static_cast<int>(a.index() + b.index());
+}
+
+TEST(Gather, ChildrenSwallowingTheCancellationStillLeaveTheGatherCancelled) {
+    // asyncio's _GatheringFuture remembers the cancel request: once every child is done the
+    // gather raises CancelledError, whatever the children returned.
+    auto main_task = []() -> task<void> {
+        auto first = corio::create_task(gather_stubborn_children());
+        auto second = corio::create_task(gather_stubborn_children_settled());
+        co_await corio::sleep(1ms);
+        first.cancel();
+        second.cancel();
+        co_await settle(first);
+        co_await settle(second);
+        EXPECT_TRUE(first.cancelled());
+        EXPECT_TRUE(second.cancelled());
+        EXPECT_EQ(now(), 1ms);
+        EXPECT_EQ(corio::all_tasks().size(), 1U);
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+task<void> gather_futures(std::vector<corio::future<int>> fs, bool settled) {
+    if (settled) {
+        co_await corio::gather(corio::return_exceptions, fs);
+    } else {
+        co_await corio::gather(fs);
+    }
+}
+
+TEST(Gather, CancellingTheAwaiterCancelsFutureChildren) {
+    auto main_task = []() -> task<void> {
+        for (bool settled : {false, true}) {
+            std::vector<corio::future<int>> fs(3);
+            fs[1].set_result(1);
+            auto outer = corio::spawn(gather_futures, fs, settled);
+            co_await corio::sleep(1ms);
+            outer.cancel("stop");
+            co_await settle(outer);
+            EXPECT_TRUE(outer.cancelled());
+            EXPECT_TRUE(fs[0].cancelled());
+            EXPECT_FALSE(fs[1].cancelled());
+            EXPECT_TRUE(fs[2].cancelled());
+        }
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+TEST(Gather, CancelArrivingAfterTheLastChildIsRaisedAtTheNextSuspension) {
+    // Every child is done and the awaiter is woken but has not run yet: cancelling it cannot
+    // cancel the gather any more (asyncio: _GatheringFuture.cancel() returns False), so the
+    // cancellation stays pending on the task and is raised when it resumes.
+    auto main_task = []() -> task<void> {
+        corio::future<int> a;
+        corio::future<int> b;
+        bool after_gather = false;
+        auto outer = corio::spawn(
+            [&after_gather](corio::future<int> x, corio::future<int> y) -> task<int> {
+                auto [p, q] = co_await corio::gather(x, y);
+                after_gather = true;
+                co_return p + q;
+            },
+            a, b);
+        co_await corio::sleep(1ms);
+        corio::get_running_loop().call_soon([a, b, outer]() mutable {
+            a.set_result(1);
+            b.set_result(2);
+            outer.cancel();
+        });
+        co_await settle(outer);
+        EXPECT_TRUE(outer.cancelled());
+        EXPECT_FALSE(after_gather);
+        EXPECT_FALSE(a.cancelled());
+        EXPECT_FALSE(b.cancelled());
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+TEST(Gather, APendingCancellationCancelsTheChildrenBeforeTheyStart) {
+    auto main_task = []() -> task<void> {
+        std::vector<std::string> log;
+        auto outer = corio::spawn([&log]() -> task<void> {
+            corio::current_task().cancel();  // pending: raised at the next suspension point
+            co_await corio::gather(probe(&log, "a", 1h), probe(&log, "b", 1h));
+        });
+        co_await settle(outer);
+        EXPECT_TRUE(outer.cancelled());
+        co_await corio::yield_now();
+        EXPECT_TRUE(log.empty());  // the children were cancelled before their first step
+        EXPECT_EQ(corio::all_tasks().size(), 1U);
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+TEST(Gather, ATaskPassedTwiceIsCancelledOnce) {
+    auto main_task = []() -> task<void> {
+        auto h = corio::create_task(corio_test::sleep_forever());
+        auto outer = corio::spawn(
+            [](task_handle<void> t) -> task<void> { co_await corio::gather(t, t); }, h);
+        co_await corio::sleep(1ms);
+        outer.cancel();
+        co_await settle(outer);
+        EXPECT_TRUE(h.cancelled());
+        EXPECT_EQ(h.cancelling(), 1);
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+TEST(Gather, CancellingAGatherTaskDirectly) {
+    // Python: g = gather(...); g.cancel(). In corio the gather is a task once scheduled.
+    auto main_task = []() -> task<void> {
+        std::vector<std::string> log;
+        auto g = corio::create_task(corio::gather(probe(&log, "a", 1h), probe(&log, "b", 1h)));
+        co_await corio::sleep(1ms);
+        EXPECT_TRUE(g.cancel());
+        EXPECT_EQ(co_await corio_test::outcome_of(g), "cancelled");
+        co_await corio::yield_now();
+        EXPECT_EQ(corio::all_tasks().size(), 1U);
+        EXPECT_EQ(log.size(), 6U);
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+TEST(Gather, ALoopClosedUnderAGatherTearsDownCleanly) {
+    // The children are registered after their parent, so close() abandons them first; each wakes
+    // the parent, which is then abandoned and freed while queued (the close() use-after-free).
+    corio::testing::exception_log log;
+    {
+        corio::event_loop loop(corio::testing::virtual_time());
+        log.install(loop);
+        auto main_task = []() -> task<void> {
+            corio::spawn(
+                []() -> task<void> { co_await corio::gather(after(1h, 1), corio_test::nap(1h)); });
+            co_await corio::sleep(1ms);
+        };
+        loop.run_until_complete(main_task());
+        loop.close();
+    }
+    EXPECT_EQ(log.count("Task was destroyed but it is pending!"), 3U);
+}
+
+TEST(Gather, WithoutARunningLoopCoroutinesCannotBeScheduled) {
+    EXPECT_THROW((void)corio::gather(after(1ms, 1)), std::runtime_error);
+}
+
+}  // namespace
