@@ -79,8 +79,6 @@ public:
     /// Removes a node that has not fired yet.
     void detach(completion_node* node) noexcept;
 
-    /// The message of the cancellation that finished this future.
-    [[nodiscard]] const std::string& cancel_message() const noexcept { return cancel_message_; }
 
 protected:
     virtual ~future_core();
@@ -97,7 +95,6 @@ protected:
 
     event_loop* loop_;
     std::exception_ptr exception_;
-    std::string cancel_message_;
     completion_node* head_ = nullptr;
     completion_node* tail_ = nullptr;
     std::uint32_t refs_ = 1;

@@ -19,6 +19,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <corio/core/detail/frame_allocator.hpp>
 #include <corio/core/detail/future_core.hpp>
 #include <corio/core/detail/ready_queue.hpp>
 
@@ -48,7 +49,7 @@ struct wait_hook {
 };
 
 /// Promise base of every coroutine that runs inside a task chain.
-class task_frame {
+class task_frame : public pooled {
 public:
     static std::suspend_always initial_suspend() noexcept { return {}; }
     /// Marks the frame returned; the driver moves on to the parent. If the frame was resumed from
@@ -84,7 +85,7 @@ public:
 };
 
 /// The scheduled task: a future whose value comes from a chain of frames.
-class task_record_base : public future_core, public ready_node {
+class task_record_base : public future_core, public ready_node, public pooled {
 public:
     task_record_base(event_loop* loop, task_frame* root, std::string name);
 
@@ -267,9 +268,11 @@ auto task_frame::await_transform(A&& awaitable, std::source_location where) {
         return std::forward<A>(awaitable).bind_to_chain(this);
     } else {
         using aw = decltype(get_awaiter(std::forward<A>(awaitable)));
-        // An awaiter named by an lvalue is used in place; one made by co_await (or a temporary)
-        // is moved into the proxy.
-        using held = std::conditional_t<std::is_lvalue_reference_v<aw>, aw, std::decay_t<aw>>;
+        // An awaitable that is its own awaiter is used in place, whether named (an lvalue) or a
+        // temporary (`co_await sleep(1s)`: it lives until the end of the full co_await expression,
+        // which spans the suspension); copying it would keep two copies in the frame. An awaiter
+        // made by `operator co_await` is a prvalue and is moved into the proxy.
+        using held = std::conditional_t<std::is_reference_v<aw>, aw, std::decay_t<aw>>;
         return wait_proxy<held>(get_awaiter(std::forward<A>(awaitable)), this);
     }
 }
