@@ -137,6 +137,16 @@ static const std::vector<part> tour = {
             "create_task schedules coroutines to run concurrently on one thread: three workers "
             "sleep 2, 2 and 1 seconds, and the one that sleeps least finishes first, after one "
             "second, not five. add_done_callback runs a function on the loop once a task is done."),
+        CORIO_CHAPTER(core, chain, "Chained coroutines, gathered",
+            "chain(n) awaits part1(n), then part2 with its result; gather runs three chains at "
+            "once and waits for all of them. Each chain takes as long as its own two sleeps, not "
+            "the sum of all six. The chain needs 16 seconds of loop time, so this chapter runs on "
+            "corio's virtual clock (corio::testing::run_virtual): instant, and the times are exact."),
+        CORIO_CHAPTER(core, get_all, "First answer within a deadline",
+            "Ask two services at once, keep whichever answers first within the deadline, cancel "
+            "the other: corio::wait with a timeout and return_when::first_completed, then "
+            "cancel() on the pending tasks. With 0.05 s nothing arrives in time; with 0.2 s the "
+            "0.1 s service does."),
         CORIO_CHAPTER(core, million_sleepers, "A million sleeping tasks",
             "The thousand sleepers again, times a thousand: 1,000,000 tasks each sleep 1 to 3 "
             "seconds, concurrently, on one thread. A sleeping task is a small coroutine frame and "
