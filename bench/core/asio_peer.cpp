@@ -31,16 +31,13 @@ namespace ac = corio::bench::alloc_counter;
 namespace cb = corio::bench::core;
 using asio::awaitable;
 using asio::use_awaitable;
+using cb::await_count;
+using cb::min_time_s;
+using cb::repetitions;
+using cb::spawn_count;
+using cb::yield_count;
 using corio::bench::set_items_per_iteration;
 using namespace std::chrono_literals;
-
-// The same counts as tasks.cpp.
-constexpr int await_count = 1'000'000;
-constexpr int yield_count = 1'000'000;
-constexpr int spawn_count = 100'000;
-
-constexpr int repetitions = 5;
-constexpr double min_time_s = 0.2;
 
 /// Runs `a` on `ctx` to completion; rethrows its exception.
 template <class T>

@@ -31,6 +31,15 @@ extern char** environ;
 
 namespace corio::bench::core {
 
+/// The sizes of the timed benchmarks, shared by corio's binary and the Boost.Asio peer so the two
+/// always measure the same work.
+inline constexpr int await_count = 1'000'000;
+inline constexpr int yield_count = 1'000'000;
+inline constexpr int spawn_count = 100'000;
+/// Repetitions of each timed benchmark (the median is reported) and minimum time per repetition.
+inline constexpr int repetitions = 5;
+inline constexpr double min_time_s = 0.2;
+
 /// How many sleeping tasks the memory measurement creates (each sleeps an hour).
 inline constexpr std::size_t memory_tasks = 100'000;
 /// The sleeper counts of the wall-time / peak-RSS measurement (`core.sleepers`).

@@ -20,16 +20,14 @@ namespace {
 
 namespace ac = corio::bench::alloc_counter;
 namespace cb = corio::bench::core;
+using cb::await_count;
+using cb::min_time_s;
+using cb::repetitions;
+using cb::spawn_count;
+using cb::yield_count;
 using corio::bench::report_value;
 using corio::bench::set_items_per_iteration;
 using namespace std::chrono_literals;
-
-constexpr int await_count = 1'000'000;
-constexpr int yield_count = 1'000'000;
-constexpr int spawn_count = 100'000;
-
-constexpr int repetitions = 5;
-constexpr double min_time_s = 0.2;
 
 // ---- core.await: co_await of a task that completes at once -------------------------------------
 
