@@ -36,6 +36,9 @@ void unregister_live_loop(const event_loop* loop) noexcept { std::erase(live_loo
 bool is_live_loop(const event_loop* loop) noexcept {
     return std::find(live_loops.begin(), live_loops.end(), loop) != live_loops.end();
 }
+bool loop_accepts_callbacks(const event_loop* loop) noexcept {
+    return is_live_loop(loop) && !loop->is_closed();
+}
 
 void cancel_callback(callback_node* node) noexcept {
     if (node->cancelled) return;
@@ -99,7 +102,7 @@ void event_loop::close() {
     const auto discard_ready = [this] {
         while (!ready_.empty()) {
             detail::ready_node* node = ready_.pop();
-            if (node->discard) node->discard(node);
+            if (node->ops->discard) node->ops->discard(node);
         }
     };
     // First empty the ready queue: abandoning a task may free its record, which must not be left
@@ -117,7 +120,7 @@ void event_loop::close() {
     discard_ready();  // the done-callbacks and wake-ups those tasks scheduled as they finished
     while (!timers_.empty()) {
         detail::timer_node* node = timers_.pop_expired(time_point::max());
-        if (node->discard) node->discard(node);
+        if (node->ops->discard) node->ops->discard(node);
     }
     drain_threadsafe();
     threadsafe_.clear();
@@ -144,14 +147,14 @@ void event_loop::run_once() {
         backend_->poll(timeout);
         drain_threadsafe();
         const time_point now = time();
-        while (detail::timer_node* t = timers_.pop_expired(now)) t->fire(t);
+        while (detail::timer_node* t = timers_.pop_expired(now)) t->ops->fire(t);
     }
     // Run what was ready when the iteration began; what those schedule runs next iteration.
     for (std::size_t n = ready_.size(); n > 0; --n) {
         detail::ready_node* node = ready_.pop();
         ++since_poll_;
         if (!debug_) [[likely]] {
-            node->run(node);
+            node->ops->run(node);
             continue;
         }
         // The name is taken first: a step that finishes its task may free the record.
@@ -159,7 +162,7 @@ void event_loop::run_once() {
                                     ? static_cast<detail::task_record_base*>(node)->name()
                                     : std::string();
         const auto start = clock::now();
-        node->run(node);
+        node->ops->run(node);
         const auto took = clock::now() - start;
         if (took > options_.slow_callback_duration) {
             char seconds[32];
@@ -191,14 +194,23 @@ void event_loop::fire_timer_callback(detail::timer_node* t) {
     node->loop->schedule(node);  // the timer queue's reference passes to the ready queue
 }
 
+const detail::ready_ops event_loop::callback_ready_ops{
+    &run_callback,
+    [](detail::ready_node* n) noexcept { static_cast<detail::callback_node*>(n)->release(); }};
+const detail::timer_ops event_loop::callback_timer_ops{
+    &fire_timer_callback,
+    [](detail::timer_node* n) noexcept { static_cast<detail::callback_node*>(n)->release(); }};
+
 void event_loop::post_threadsafe(std::function<void()> fn) {
     {
         std::lock_guard lock(threadsafe_mutex_);
         if (closed_) throw std::logic_error("event loop is closed");
         threadsafe_.push_back(std::move(fn));
         threadsafe_count_.fetch_add(1);
+        // Under the lock: once it is released the loop's thread may close and destroy the loop,
+        // backend included. An eventfd write is cheap, and wake() coalesces.
+        backend_->wake();
     }
-    backend_->wake();
 }
 
 void event_loop::drain_threadsafe() {

@@ -26,9 +26,10 @@ namespace {
 
 constexpr std::size_t granule = 16;
 constexpr std::size_t classes = 64;  // pooled sizes: up to 1 KiB; larger frames go to malloc
-/// Blocks kept per class: enough for bursts of tens of thousands of tasks, bounded so that an
-/// idle thread does not hold on to the memory of a million finished ones.
-constexpr std::uint32_t max_cached = 1u << 16;
+/// Bytes a thread keeps cached, all classes together: a burst of about a hundred thousand tasks
+/// (record and root frame each) is reused whole by the next burst, while an idle thread never
+/// holds on to the memory of a million finished ones.
+constexpr std::size_t max_cached_bytes = std::size_t{64} << 20;
 
 struct free_block {
     free_block* next;
@@ -41,7 +42,7 @@ thread_local bool pool_alive = false;
 
 struct pool {
     free_block* heads[classes] = {};
-    std::uint32_t counts[classes] = {};
+    std::size_t cached_bytes = 0;
 
     pool() noexcept { pool_alive = true; }
     ~pool() {
@@ -66,7 +67,7 @@ void* allocate_frame(std::size_t size) {
     if (c < classes) {
         if (free_block* b = frames.heads[c]) {
             frames.heads[c] = b->next;
-            --frames.counts[c];
+            frames.cached_bytes -= (c + 1) * granule;
             return b;
         }
         return ::operator new((c + 1) * granule);  // the class's full size, so any size reuses it
@@ -76,11 +77,11 @@ void* allocate_frame(std::size_t size) {
 
 void deallocate_frame(void* p, std::size_t size) noexcept {
     const std::size_t c = class_of(size);
-    if (c < classes && pool_alive && frames.counts[c] < max_cached) {
+    if (c < classes && pool_alive && frames.cached_bytes < max_cached_bytes) {
         auto* b = static_cast<free_block*>(p);
         b->next = frames.heads[c];
         frames.heads[c] = b;
-        ++frames.counts[c];
+        frames.cached_bytes += (c + 1) * granule;
         return;
     }
     ::operator delete(p);

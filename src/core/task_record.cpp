@@ -4,12 +4,15 @@
 
 namespace corio::detail {
 
+const ready_ops task_record_base::step_ops{
+    [](ready_node* self) { static_cast<task_record_base*>(self)->step(); },
+    // The queue owns no reference to a task (the loop's list does): just note it left the queue.
+    [](ready_node* self) noexcept { static_cast<task_record_base*>(self)->scheduled_ = false; },
+};
+
 task_record_base::task_record_base(event_loop* loop, task_frame* root, std::string name)
     : future_core(loop), leaf_(root), root_(root), id_(loop->next_task_id()) {
-    ready_node::run = &run_step;
-    ready_node::discard = [](ready_node* self) noexcept {
-        static_cast<task_record_base*>(self)->scheduled_ = false;
-    };
+    ready_node::ops = &step_ops;
     if (!name.empty()) name_ = std::make_unique<std::string>(std::move(name));
 }
 
@@ -120,6 +123,12 @@ void task_record_base::finish_root() noexcept {
         } catch (...) {
         }
         exception_ = std::move(root->exception_);
+    } else if (pending_cancel_) {
+        // cancel() returned true and nothing raised it before the body returned (it was asked
+        // between two chain transitions, or by the task itself): asyncio's Task.__step then
+        // cancels the task instead of setting its result.
+        exception_ = std::exchange(pending_cancel_, nullptr);
+        status = future_status::cancelled;
     } else {
         try {
             take_result(*root);

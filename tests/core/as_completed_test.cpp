@@ -1,4 +1,5 @@
 // corio::as_completed: asyncio's as_completed, as an object with `co_await next()`.
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -227,6 +228,37 @@ TEST(AsCompleted, DroppingTheIteratorEarlyLeavesTheChildrenRunning) {
         EXPECT_EQ(now(), 30ms);
     };
     corio::testing::run_virtual(main_task());
+}
+
+}  // namespace
+
+namespace {
+
+corio::task<void> read_one(corio::as_completed_iterator<corio::future<int>>* it) {
+    auto next = co_await it->next();
+    (void)next;
+}
+
+corio::task<void> start_reader(corio::as_completed_iterator<corio::future<int>>* it) {
+    corio::spawn(read_one, it);
+    co_await corio::yield_now();
+    co_await corio::yield_now();  // the reader now waits in next()
+}
+
+TEST(AsCompleted, ALoopClosedUnderAWaitingReaderForgetsIt) {
+    // Closing the loop destroys the reader's frame while it waits in next(); a child finishing
+    // later must not wake the freed task.
+    auto loop = std::make_unique<corio::event_loop>();
+    corio::future<int> f(*loop);
+    std::vector<corio::future<int>> children{f};
+    std::optional<corio::as_completed_iterator<corio::future<int>>> it;
+    it.emplace(corio::as_completed(children));
+    corio::testing::exception_log log(*loop);
+    loop->run_until_complete(start_reader(&*it));
+    loop->close();
+    f.set_result(1);
+    it.reset();
+    EXPECT_EQ(log.count("Task was destroyed but it is pending!"), 1U);
 }
 
 }  // namespace

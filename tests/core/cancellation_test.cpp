@@ -1,10 +1,12 @@
 // Task cancellation, with asyncio 3.11 semantics, at every kind of suspension point.
+#include <coroutine>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include <corio/core.hpp>
+#include <corio/testing.hpp>
 
 #include "test_support.hpp"
 
@@ -234,6 +236,85 @@ TEST(Cancellation, UncancelToZeroDropsACancellationNotYetDelivered) {
         co_return cancelled ? self.uncancel() + 1 : -1;
     };
     EXPECT_EQ(corio_test::run_virtual(main_task()), 1);
+}
+
+}  // namespace
+
+namespace {
+
+using namespace std::chrono_literals;
+
+corio::task<int> one() { co_return 1; }
+
+corio::task<int> many_child_returns() {
+    int s = 0;
+    for (int i = 0; i < 64; ++i) s += co_await one();  // uses up a step's budget on transitions
+    co_return s;
+}
+
+TEST(Cancellation, ACancelThatReturnedTrueIsNotLostWhenTheTaskThenReturns) {
+    // asyncio: a task that finishes while a cancellation is pending ends cancelled, not with its
+    // value (Task.__step: `if self._must_cancel: super().cancel()`).
+    auto main_task = []() -> corio::task<void> {
+        auto a = corio::create_task(many_child_returns());
+        auto b = corio::spawn([a]() mutable -> corio::task<void> {
+            EXPECT_TRUE(a.cancel("stop"));
+            co_return;
+        });
+        co_await corio::sleep(1s);
+        EXPECT_TRUE(a.cancelled());
+        auto self = corio::spawn([]() -> corio::task<int> {
+            corio::current_task().cancel("self");
+            co_return 7;
+        });
+        co_await corio::sleep(1s);
+        EXPECT_TRUE(self.cancelled());
+        co_await b;
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+/// A third-party awaitable that resumes its waiter inline from `set()`, outside corio's driver.
+struct foreign_event {
+    std::coroutine_handle<> waiter;
+    bool ready = false;
+    bool await_ready() const noexcept { return ready; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { waiter = h; }
+    void await_resume() noexcept {}
+    void set() {
+        ready = true;
+        if (auto h = std::exchange(waiter, nullptr)) h.resume();
+    }
+};
+
+TEST(Cancellation, ATaskResumedByAForeignAwaitableInsideAnotherTaskWaitsAsItself) {
+    // A is resumed inline from B's step; the future A then awaits must wake A, not B.
+    auto main_task = []() -> corio::task<void> {
+        foreign_event ev;
+        corio::future<int> f;
+        auto a = corio::spawn(
+            [](foreign_event* e, corio::future<int> fut) -> corio::task<int> {
+                co_await *e;
+                co_return co_await fut;
+            },
+            &ev, f);
+        co_await corio::yield_now();
+        auto b = corio::spawn(
+            [](foreign_event* e) -> corio::task<void> {
+                e->set();
+                co_await corio::sleep(10s);
+            },
+            &ev);
+        co_await corio::sleep(1s);
+        f.set_result(5);
+        co_await corio::sleep(1s);
+        EXPECT_TRUE(a.done());
+        EXPECT_FALSE(b.done());  // not woken early
+        EXPECT_EQ(co_await a, 5);
+        co_await b;
+        EXPECT_EQ(corio::testing::virtual_now(), 10s);
+    };
+    corio::testing::run_virtual(main_task());
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // corio::future<T>: asyncio's Future.
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -104,6 +105,34 @@ TEST(Future, FutureWithPendingCallbacksThatNeverCompletesDoesNotLeak) {
         co_return;
     };
     corio::run(main_task());  // ASan's leak checker fails the test if the node leaks
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Future, WorkIsRefusedByAClosedLoop) {
+    // asyncio: RuntimeError('Event loop is closed'); nothing is queued where it would never run.
+    corio::event_loop loop;
+    loop.close();
+    auto captured = std::make_shared<int>(0);
+    EXPECT_THROW(loop.call_soon([captured] {}), std::logic_error);
+    EXPECT_THROW(loop.call_later(std::chrono::seconds(1), [captured] {}), std::logic_error);
+    EXPECT_THROW(corio::future<int>{loop}, std::logic_error);
+    EXPECT_EQ(captured.use_count(), 1);  // nothing kept
+}
+
+TEST(Future, DoneCallbacksOfAFutureThatOutlivesItsLoopAreDroppedSafely) {
+    auto loop = std::make_unique<corio::event_loop>();
+    corio::future<int> f(*loop);
+    bool ran = false;
+    f.add_done_callback([&ran](corio::future<int>&) { ran = true; });
+    loop->close();
+    loop.reset();
+    f.set_result(
+        1);  // no loop to run the callback on: it is dropped, not scheduled on freed memory
+    EXPECT_FALSE(ran);
+    EXPECT_EQ(f.result(), 1);
 }
 
 }  // namespace

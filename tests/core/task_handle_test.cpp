@@ -192,3 +192,23 @@ TEST(TaskHandle, BusyTaskOnSynchronousChildTasksCannotStarveOthers) {
 }
 
 }  // namespace
+
+namespace {
+
+corio::task<std::unique_ptr<int>> boxed_after(corio::duration d) {
+    co_await corio::sleep(d);
+    co_return std::make_unique<int>(9);
+}
+
+TEST(TaskHandle, AMoveOnlyResultGoesToOneAwaiterAndASecondAwaitIsInvalidState) {
+    auto main_task = []() -> corio::task<void> {
+        auto t = corio::create_task(boxed_after(std::chrono::milliseconds(1)));
+        auto first = co_await t;
+        EXPECT_TRUE(first && *first == 9);
+        EXPECT_THROW(co_await t, corio::invalid_state_error);  // not a silently moved-from value
+        EXPECT_THROW((void)t.result(), corio::invalid_state_error);
+    };
+    corio::testing::run_virtual(main_task());
+}
+
+}  // namespace

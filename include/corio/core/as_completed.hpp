@@ -130,12 +130,26 @@ class as_completed_awaiter {
 public:
     explicit as_completed_awaiter(std::shared_ptr<as_completed_state<H>> state) noexcept
         : state_(std::move(state)) {}
+    as_completed_awaiter(as_completed_awaiter&&) noexcept = default;
+    as_completed_awaiter& operator=(as_completed_awaiter&&) = delete;
+    ~as_completed_awaiter() {
+        // Destroyed while suspended (the loop closed under the waiting task): the shared state
+        // outlives this frame, so it must not keep pointing at the task.
+        if (suspended_ && state_) state_->forget();
+    }
     bool await_ready() { return state_->ready(); }
-    void await_suspend(std::coroutine_handle<>) noexcept { state_->suspend(); }
-    std::optional<H> await_resume() { return state_->resume(); }
+    void await_suspend(std::coroutine_handle<>) noexcept {
+        suspended_ = true;
+        state_->suspend();
+    }
+    std::optional<H> await_resume() {
+        suspended_ = false;
+        return state_->resume();
+    }
 
 private:
     std::shared_ptr<as_completed_state<H>> state_;
+    bool suspended_ = false;
 };
 
 template <class E>

@@ -128,7 +128,7 @@ public:
     timer_handle call_at(time_point when, F&& fn) {
         timer_handle h(make_callback(std::forward<F>(fn)));  // frees the node if add_timer throws
         h.node_->deadline = when;
-        h.node_->timer_node::fire = &fire_timer_callback;
+        h.node_->timer_node::ops = &callback_timer_ops;
         add_timer(h.node_);
         h.node_->add_ref();  // the timer queue's reference
         return h;
@@ -178,13 +178,18 @@ private:
 
     template <class F>
     detail::callback_node* make_callback(F&& fn) {
+        check_runnable();  // asyncio: RuntimeError('Event loop is closed')
         auto* node = new detail::callback_impl<std::decay_t<F>>(std::forward<F>(fn));
         node->loop = this;
-        node->ready_node::run = &run_callback;
+        node->ready_node::ops = &callback_ready_ops;
         return node;
     }
     static void run_callback(detail::ready_node* node);
     static void fire_timer_callback(detail::timer_node* node);
+    /// What the loop does with a callback node queued to run or as a timer; discarding either
+    /// drops that queue's reference.
+    static const detail::ready_ops callback_ready_ops;
+    static const detail::timer_ops callback_timer_ops;
 
     void post_threadsafe(std::function<void()> fn);
     void drain_threadsafe();

@@ -4,6 +4,7 @@
 /// of tasks.
 
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -54,8 +55,8 @@ public:
 
     /// A pending future on the running loop. Errors: `std::runtime_error` if no loop is running.
     future() : future(get_running_loop()) {}
-    /// A pending future on `loop`.
-    explicit future(event_loop& loop) : s_(new state(&loop)) {}
+    /// A pending future on `loop`. Errors: `std::logic_error` if the loop is closed.
+    explicit future(event_loop& loop) : s_(make_state(loop)) {}
 
     [[nodiscard]] bool done() const noexcept { return s_->done(); }
     [[nodiscard]] bool cancelled() const noexcept { return s_->cancelled(); }
@@ -105,6 +106,10 @@ private:
     template <class, class, class>
     friend class detail::done_callback_node;
     explicit future(detail::core_ref<state> s) noexcept : s_(std::move(s)) {}
+    static state* make_state(event_loop& loop) {
+        if (loop.is_closed()) throw std::logic_error("event loop is closed");
+        return new state(&loop);
+    }
 
     detail::core_ref<state> s_;
 };

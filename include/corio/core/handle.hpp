@@ -37,12 +37,8 @@ struct callback_impl final : callback_node {
     explicit callback_impl(F&& f) : fn(std::move(f)) {
         invoke = [](callback_node* n) { static_cast<callback_impl*>(n)->fn(); };
         destroy = [](callback_node* n) noexcept { delete static_cast<callback_impl*>(n); };
-        ready_node::discard = [](ready_node* n) noexcept {
-            static_cast<callback_impl*>(n)->release();
-        };
-        timer_node::discard = [](timer_node* n) noexcept {
-            static_cast<callback_impl*>(n)->release();
-        };
+        // Its ready_ops and timer_ops are event_loop's, the same for every callback: they need
+        // nothing of F, reaching the callable through `invoke` and `destroy`.
     }
 };
 

@@ -18,35 +18,42 @@ namespace corio {
 namespace detail {
 
 /// A task asleep on a timer. The timer node lives in the awaiter, so sleeping allocates nothing.
+///
+/// Kept small because it lives in the frame of every sleeping task: until `await_suspend` the
+/// delay is stored in `deadline` (as a time since the epoch; nothing reads it before then), and
+/// the loop is the task's own.
 class sleep_awaiter : private timer_node, private wait_hook {
 public:
-    explicit sleep_awaiter(duration delay) noexcept : delay_(delay) {}
-    sleep_awaiter(sleep_awaiter&& o) noexcept : delay_(o.delay_) {}
+    explicit sleep_awaiter(duration delay) noexcept { deadline = time_point(delay); }
+    sleep_awaiter(sleep_awaiter&& o) noexcept { deadline = o.deadline; }  // the delay: not queued
     sleep_awaiter& operator=(sleep_awaiter&&) = delete;
     ~sleep_awaiter() {
-        if (queued()) loop_->remove_timer(this);  // the task was destroyed while asleep
+        if (queued()) task_->loop()->remove_timer(this);  // the task was destroyed while asleep
     }
 
     static bool await_ready() noexcept { return false; }
 
     void await_suspend(std::coroutine_handle<>) {
         task_ = current_record;
-        if (delay_ <= duration::zero()) {  // sleep(0): just let the others run once
+        const duration delay = deadline.time_since_epoch();  // see the class comment
+        if (delay <= duration::zero()) {  // sleep(0): just let the others run once
             task_->schedule();
             return;
         }
-        loop_ = task_->loop();
-        deadline = loop_->time() + delay_;
-        timer_node::fire = [](timer_node* t) { static_cast<sleep_awaiter*>(t)->task_->schedule(); };
+        event_loop* const loop = task_->loop();
+        deadline = loop->time() + delay;
+        static constexpr timer_ops wake{
+            [](timer_node* t) { static_cast<sleep_awaiter*>(t)->task_->schedule(); }};
+        timer_node::ops = &wake;
         wait_hook::cancel = [](wait_hook* h, const std::string& message) {
             auto* self = static_cast<sleep_awaiter*>(h);
             // Allocate first: if that throws, the task must still be asleep on its timer.
             self->cancelled_ = std::make_exception_ptr(cancelled_error(message));
-            self->loop_->remove_timer(self);
+            self->task_->loop()->remove_timer(self);
             self->task_->schedule();
             return true;
         };
-        loop_->add_timer(this);
+        loop->add_timer(this);
         task_->waiting_ = this;
     }
 
@@ -55,9 +62,7 @@ public:
     }
 
 private:
-    duration delay_;
     task_record_base* task_ = nullptr;
-    event_loop* loop_ = nullptr;
     std::exception_ptr cancelled_;
 };
 

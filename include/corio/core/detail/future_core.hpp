@@ -79,7 +79,6 @@ public:
     /// Removes a node that has not fired yet.
     void detach(completion_node* node) noexcept;
 
-
 protected:
     virtual ~future_core();
 
@@ -110,8 +109,17 @@ struct result_slot {
     void set(U&& v) {
         value.emplace(std::forward<U>(v));
     }
-    T take() { return std::move(*value); }
-    T& get() { return *value; }
+    /// Moves the value out (for a move-only `T`, which only one taker can have).
+    T take() {
+        T out = std::move(get());
+        value.reset();
+        return out;
+    }
+    /// Errors: `invalid_state_error` once a move-only value has been taken.
+    T& get() {
+        if (!value) throw invalid_state_error("the result was already moved out by an awaiter");
+        return *value;
+    }
 };
 template <>
 struct result_slot<void> {

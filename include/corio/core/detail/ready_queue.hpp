@@ -7,14 +7,22 @@
 
 namespace corio::detail {
 
-/// Something the loop can run: a task step or a scheduled callback.
-struct ready_node {
-    ready_node* next_ready = nullptr;
+struct ready_node;
+
+/// What the loop does with a kind of `ready_node`. One static table per kind, so that a node
+/// carries one pointer rather than two: a node lives in every task record.
+struct ready_ops {
     /// Runs the node. Called once per scheduling; the node may be scheduled again from inside.
     void (*run)(ready_node*) = nullptr;
     /// Called instead of `run` when the loop closes with the node still queued: frees what the
     /// queue owned (null: the queue owned nothing).
     void (*discard)(ready_node*) noexcept = nullptr;
+};
+
+/// Something the loop can run: a task step or a scheduled callback.
+struct ready_node {
+    ready_node* next_ready = nullptr;
+    const ready_ops* ops = nullptr;  ///< set before the node is first scheduled
 };
 
 /// FIFO of `ready_node`s, as asyncio's `_ready` deque: callbacks run in the order scheduled.

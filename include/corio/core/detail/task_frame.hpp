@@ -122,7 +122,7 @@ public:
     /// True while the task's next step is in the loop's ready queue.
     [[nodiscard]] bool is_scheduled() const noexcept { return scheduled_; }
     [[nodiscard]] static bool is_task_node(const ready_node* node) noexcept {
-        return node->run == &run_step;
+        return node->ops == &step_ops;
     }
     [[nodiscard]] bool is_waiting() const noexcept { return waiting_ != nullptr; }
 
@@ -142,7 +142,7 @@ protected:
     virtual void take_result(task_frame& root) = 0;
 
 private:
-    static void run_step(ready_node* self) { static_cast<task_record_base*>(self)->step(); }
+    static const ready_ops step_ops;  ///< runs `step`; see task_record.cpp
     static std::string message_of(const std::exception_ptr& cancellation);
     void finish_root() noexcept;
     void finish_unstarted() noexcept;
@@ -185,6 +185,15 @@ public:
 
     template <class H>
     auto await_suspend(H h) {
+        // corio's awaitables register `current_record`. A frame resumed by an awaitable corio does
+        // not know may be running inside another task's step, or in a plain callback: make the
+        // task that owns this frame the current one while the inner awaiter registers.
+        struct owner_scope {
+            task_record_base* saved;
+            explicit owner_scope(task_record_base* owner) noexcept
+                : saved(std::exchange(current_record, owner)) {}
+            ~owner_scope() { current_record = saved; }
+        } scope(frame_->record_);
         using result = decltype(inner_.await_suspend(h));
         if constexpr (std::is_void_v<result>) {
             if (forced_yield_) return frame_->record_->schedule();

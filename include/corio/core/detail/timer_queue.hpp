@@ -17,15 +17,22 @@
 namespace corio::detail {
 
 class timer_queue;
+struct timer_node;
 
-/// A pending timer. Lives inside whatever waits (a sleep awaiter, a `call_later` callback).
-struct timer_node {
-    time_point deadline{};
+/// What the loop does with a kind of `timer_node`. One static table per kind, so that a node
+/// carries one pointer rather than two: a node lives in the frame of every sleeping task.
+struct timer_ops {
     /// Called by the loop when the deadline has passed; the node is already out of the queue.
     void (*fire)(timer_node*) = nullptr;
     /// Called instead of `fire` when the loop closes with the node still queued (null: the queue
     /// owned nothing; the waiter removes itself when destroyed).
     void (*discard)(timer_node*) noexcept = nullptr;
+};
+
+/// A pending timer. Lives inside whatever waits (a sleep awaiter, a `call_later` callback).
+struct timer_node {
+    time_point deadline{};
+    const timer_ops* ops = nullptr;  ///< set before the node is queued
 
     [[nodiscard]] bool queued() const noexcept { return slot_ != not_queued; }
 
@@ -34,7 +41,7 @@ private:
     static constexpr unsigned slot_bits = 11;
     static constexpr std::uint64_t not_queued = (std::uint64_t{1} << slot_bits) - 1;
 
-    // Owned by the queue while the node is queued. 48 bytes in all, 8 more than a heap's node.
+    // Owned by the queue while the node is queued. 40 bytes in all, 8 more than a heap's node.
     timer_node* prev_timer_ = nullptr;  ///< neighbours in the node's slot list
     timer_node* next_timer_ = nullptr;
     /// Insertion order, to break ties between equal deadlines: 53 bits, compared modulo 2^53

@@ -50,6 +50,9 @@ public:
     }
     /// True while a task is suspended here and has not been woken.
     [[nodiscard]] bool has_waiter() const noexcept { return task_ != nullptr; }
+    /// Forgets the suspended task without waking it: its frame is being destroyed (the loop closed
+    /// under it) while the state it waited on lives on.
+    void forget() noexcept { task_ = nullptr; }
 
 private:
     cancel_fn on_cancel_;
@@ -121,9 +124,9 @@ public:
         loop_ = &loop;
         owner_ = &owner;
         deadline = when;
-        timer_node::fire = [](timer_node* t) {
-            static_cast<deadline_timer*>(t)->owner_->on_timeout();
-        };
+        static constexpr timer_ops on_timeout{
+            [](timer_node* t) { static_cast<deadline_timer*>(t)->owner_->on_timeout(); }};
+        timer_node::ops = &on_timeout;
         loop.add_timer(this);
     }
     /// Cancels the timer if it has not fired.
