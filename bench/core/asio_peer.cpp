@@ -32,9 +32,8 @@ namespace cb = corio::bench::core;
 using asio::awaitable;
 using asio::use_awaitable;
 using cb::await_count;
-using cb::min_time_s;
-using cb::repetitions;
 using cb::spawn_count;
+using cb::timed;
 using cb::yield_count;
 using corio::bench::set_items_per_iteration;
 using namespace std::chrono_literals;
@@ -123,10 +122,6 @@ void spawn_asio(benchmark::State& state) {
         if (done != spawn_count) state.SkipWithError("core.spawn/boost_asio: not all completed");
     }
     set_items_per_iteration(state, spawn_count);
-}
-
-benchmark::internal::Benchmark* timed(benchmark::internal::Benchmark* b) {
-    return b->Repetitions(repetitions)->MinTime(min_time_s)->ReportAggregatesOnly(true);
 }
 
 [[maybe_unused]] const bool registered = [] {

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include <benchmark/benchmark.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -39,6 +40,11 @@ inline constexpr int spawn_count = 100'000;
 /// Repetitions of each timed benchmark (the median is reported) and minimum time per repetition.
 inline constexpr int repetitions = 5;
 inline constexpr double min_time_s = 0.2;
+
+/// Applies the shared repetition settings to a timed benchmark.
+inline benchmark::internal::Benchmark* timed(benchmark::internal::Benchmark* b) {
+    return b->Repetitions(repetitions)->MinTime(min_time_s)->ReportAggregatesOnly(true);
+}
 
 /// How many sleeping tasks the memory measurement creates (each sleeps an hour).
 inline constexpr std::size_t memory_tasks = 100'000;

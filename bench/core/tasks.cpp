@@ -21,9 +21,8 @@ namespace {
 namespace ac = corio::bench::alloc_counter;
 namespace cb = corio::bench::core;
 using cb::await_count;
-using cb::min_time_s;
-using cb::repetitions;
 using cb::spawn_count;
+using cb::timed;
 using cb::yield_count;
 using corio::bench::report_value;
 using corio::bench::set_items_per_iteration;
@@ -107,10 +106,6 @@ void spawn_corio(benchmark::State& state) {
     ac::stop();
     loop.run_until_complete(trivial());  // lets the task above finish
     report_value(state, "bytes_per_task", "bytes", bytes);
-}
-
-benchmark::internal::Benchmark* timed(benchmark::internal::Benchmark* b) {
-    return b->Repetitions(repetitions)->MinTime(min_time_s)->ReportAggregatesOnly(true);
 }
 
 [[maybe_unused]] const bool registered = [] {
