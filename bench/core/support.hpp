@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -206,6 +207,29 @@ inline void emit_sleeper_memory(const std::string& impl, std::size_t n, double h
                      "target: core.sleeper_memory <= 160 bytes per sleeping task: %.0f (%s)\n",
                      per_task, per_task <= 160 ? "met" : "NOT met");
     }
+}
+
+/// The `main` of a core benchmark binary: in a child mode, runs that measurement (`memory` or
+/// `sleepers`, in its own process for a clean heap and peak RSS); otherwise runs the timed
+/// benchmarks (then `after` with their results), and, unless `--no-children` is given, starts
+/// itself once per child mode.
+inline int main_with_children(int argc, char** argv, int (*memory)(std::size_t),
+                              int (*sleepers)(std::size_t),
+                              const std::function<void(const std::vector<result>&)>& after = {}) {
+    if (auto child = child_mode_of(argc, argv)) {
+        if (child->what == "memory") return memory(child->n);
+        if (child->what == "sleepers") return sleepers(child->n);
+        std::fprintf(stderr, "unknown child mode %s\n", child->what.c_str());
+        return 2;
+    }
+    const bool no_children = take_flag(argc, argv, "--no-children");
+    int status = run_benchmarks(argc, argv, after);
+    if (!no_children) {
+        std::vector<child_mode> modes{{"memory", memory_tasks}};
+        for (std::size_t n : sleeper_counts) modes.push_back({"sleepers", n});
+        status |= run_children(modes);
+    }
+    return status;
 }
 
 }  // namespace corio::bench::core

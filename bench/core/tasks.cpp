@@ -179,18 +179,5 @@ void print_targets(const std::vector<corio::bench::result>& results) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (auto child = cb::child_mode_of(argc, argv)) {
-        if (child->what == "memory") return memory_child(child->n);
-        if (child->what == "sleepers") return sleepers_child(child->n);
-        std::fprintf(stderr, "unknown child mode %s\n", child->what.c_str());
-        return 2;
-    }
-    const bool no_children = cb::take_flag(argc, argv, "--no-children");
-    int status = corio::bench::run_benchmarks(argc, argv, print_targets);
-    if (!no_children) {
-        std::vector<cb::child_mode> modes{{"memory", cb::memory_tasks}};
-        for (std::size_t n : cb::sleeper_counts) modes.push_back({"sleepers", n});
-        status |= cb::run_children(modes);
-    }
-    return status;
+    return cb::main_with_children(argc, argv, memory_child, sleepers_child, print_targets);
 }

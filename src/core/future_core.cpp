@@ -8,6 +8,27 @@
 
 namespace corio::detail {
 
+bool is_cancellation(const std::exception_ptr& error) noexcept {
+    if (!error) return false;
+    try {
+        std::rethrow_exception(error);
+    } catch (const cancelled_error&) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+std::string cancellation_message(const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const cancelled_error& e) {
+        return e.message();
+    } catch (...) {
+        return {};
+    }
+}
+
 future_core::~future_core() {
     // Only done-callbacks can still be attached (a waiting task keeps the future alive).
     for (completion_node* n = head_; n;) {

@@ -51,7 +51,7 @@ void task_record_base::step() {
                 // A cancellation requested while running reaches the new wait at once, as asyncio
                 // cancels the future a task yields when `_must_cancel` is set.
                 if (pending_cancel_ && waiting_) [[unlikely]] {
-                    if (waiting_->cancel(waiting_, message_of(pending_cancel_))) {
+                    if (waiting_->cancel(waiting_, cancellation_message(pending_cancel_))) {
                         pending_cancel_ = nullptr;
                     }
                 }
@@ -73,16 +73,6 @@ void task_record_base::step() {
     in_step_ = false;
     current_record = outer;
     schedule();
-}
-
-std::string task_record_base::message_of(const std::exception_ptr& cancellation) {
-    try {
-        std::rethrow_exception(cancellation);
-    } catch (const cancelled_error& e) {
-        return e.message();
-    } catch (...) {
-        return {};
-    }
 }
 
 bool task_record_base::request_cancel(std::string message) {
@@ -116,12 +106,8 @@ void task_record_base::finish_root() noexcept {
     task_frame* root = root_;
     future_status status = future_status::finished;
     if (root->exception_) {
-        try {
-            std::rethrow_exception(root->exception_);
-        } catch (const cancelled_error&) {
-            status = future_status::cancelled;  // a task that lets cancelled_error out is cancelled
-        } catch (...) {
-        }
+        // A task that lets cancelled_error out is cancelled.
+        if (is_cancellation(root->exception_)) status = future_status::cancelled;
         exception_ = std::move(root->exception_);
     } else if (pending_cancel_) {
         // cancel() returned true and nothing raised it before the body returned (it was asked

@@ -52,7 +52,6 @@ public:
     struct child {
         watch_node<gather_core> node;
         future_core* core = nullptr;
-        bool is_task = false;
         bool repeat = false;  ///< the same task or future as an earlier argument: cancelled once
     };
 
@@ -84,7 +83,7 @@ public:
     }
 
 protected:
-    /// Watches `children` (`core` and `is_task` filled in); those already done report at once.
+    /// Watches `children` (`core` filled in); those already done report at once.
     void start(child* children, std::size_t n) {
         children_ = children;
         n_ = n;
@@ -115,10 +114,7 @@ private:
         for (std::size_t i = 0; i < n_; ++i) {
             child& c = children_[i];
             if (c.repeat) continue;
-            const bool cancelled =
-                c.is_task ? static_cast<task_record_base&>(*c.core).request_cancel(message)
-                          : c.core->cancel_future(message);
-            any = any || cancelled;
+            any = c.core->cancel(message) || any;
         }
         if (!any) cancel_requested_ = false;
         return any;
@@ -183,9 +179,7 @@ public:
 private:
     template <std::size_t... I>
     void init(std::index_sequence<I...>) {
-        ((children_[I].core = &core_of(std::get<I>(args_).handle),
-          children_[I].is_task = std::is_base_of_v<task_ref, typename Args::handle_type>),
-         ...);
+        ((children_[I].core = &core_of(std::get<I>(args_).handle)), ...);
     }
     template <std::size_t... I>
     result_type collect(std::index_sequence<I...>) {
@@ -213,10 +207,7 @@ public:
         : gather_core(Mode),
           handles_(std::move(handles)),
           children_(std::make_unique<child[]>(handles_.size())) {
-        for (std::size_t i = 0; i < handles_.size(); ++i) {
-            children_[i].core = &core_of(handles_[i]);
-            children_[i].is_task = std::is_base_of_v<task_ref, H>;
-        }
+        for (std::size_t i = 0; i < handles_.size(); ++i) children_[i].core = &core_of(handles_[i]);
         start(children_.get(), handles_.size());
     }
 

@@ -168,7 +168,7 @@ private:
         if (state_ == timeout_state::expiring) {
             state_ = timeout_state::expired;
             // uncancel() first and always: the request the scope made must be withdrawn.
-            if (task_.uncancel() <= cancelling_ && error && is_cancellation(error)) {
+            if (task_.uncancel() <= cancelling_ && detail::is_cancellation(error)) {
                 throw timeout_error();
             }
         } else if (state_ == timeout_state::entered) {
@@ -186,16 +186,6 @@ private:
     void arm() {
         timer_.disarm();
         if (when_) timer_.arm(task_.get_loop(), *when_, *this);
-    }
-
-    static bool is_cancellation(const std::exception_ptr& error) {
-        try {
-            std::rethrow_exception(error);
-        } catch (const cancelled_error&) {
-            return true;
-        } catch (...) {
-            return false;
-        }
     }
 
     [[nodiscard]] const char* state_name() const noexcept {

@@ -38,7 +38,7 @@ public:
             self->waiter_->schedule();
         };
         wait_hook::cancel = [](wait_hook* h, const std::string& message) {
-            return cancel_target(*static_cast<future_awaiter*>(h)->state_, message);
+            return static_cast<future_awaiter*>(h)->state_->cancel(message);
         };
         attached_ = true;
         state_->attach(this);
@@ -58,20 +58,9 @@ public:
     }
 
 private:
-    static bool cancel_target(future_core& target, const std::string& message);
-
     core_ref<State> state_;
     task_record_base* waiter_ = nullptr;
     bool attached_ = false;
 };
-
-template <class State, class T>
-bool future_awaiter<State, T>::cancel_target(future_core& target, const std::string& message) {
-    if constexpr (std::is_base_of_v<task_record_base, State>) {
-        return static_cast<State&>(target).request_cancel(message);
-    } else {
-        return target.cancel_future(message);
-    }
-}
 
 }  // namespace corio::detail

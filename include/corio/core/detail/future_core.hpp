@@ -24,6 +24,11 @@ namespace corio::detail {
 
 class future_core;
 
+/// True if `error` holds a `cancelled_error` (a null pointer holds nothing).
+[[nodiscard]] bool is_cancellation(const std::exception_ptr& error) noexcept;
+/// The message of the `cancelled_error` in `error`; empty if it holds something else.
+[[nodiscard]] std::string cancellation_message(const std::exception_ptr& error);
+
 /// One entry of a future's completion list: a waiting task (embedded in its awaiter, no allocation)
 /// or a done-callback. Doubly linked so a cancelled waiter unlinks in O(1).
 struct completion_node {
@@ -63,6 +68,11 @@ public:
     /// asyncio's `Future.cancel(msg)`: a pending future becomes cancelled and its waiters wake.
     /// Returns false if it was already done.
     bool cancel_future(std::string message);
+
+    /// `cancel(msg)` for whatever this is: a future is cancelled at once (`cancel_future`); a task
+    /// overrides it with `Task.cancel`, a request the task finishes later. As in asyncio, where
+    /// `Task.cancel` overrides `Future.cancel`, code holding either calls this.
+    virtual bool cancel(std::string message) { return cancel_future(std::move(message)); }
 
     /// Completes with an exception. Errors: `invalid_state_error` if already done.
     void set_exception(std::exception_ptr error);

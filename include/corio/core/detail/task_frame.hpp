@@ -97,6 +97,7 @@ public:
 
     /// asyncio's `Task.cancel(msg)`. False if the task is already done.
     bool request_cancel(std::string message);
+    bool cancel(std::string message) override { return request_cancel(std::move(message)); }
     /// asyncio's `Task.cancelling()` and `Task.uncancel()`. As in Python 3.13, withdrawing the
     /// last request also drops a cancellation not yet delivered, so that it cannot surface later
     /// in code that no longer expects it (e.g. after a task_group withdrew its own request).
@@ -143,7 +144,6 @@ protected:
 
 private:
     static const ready_ops step_ops;  ///< runs `step`; see task_record.cpp
-    static std::string message_of(const std::exception_ptr& cancellation);
     void finish_root() noexcept;
     void finish_unstarted() noexcept;
 
