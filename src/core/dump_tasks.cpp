@@ -24,7 +24,7 @@ namespace {
 
 const char* state_of(const detail::task_record_base& t) noexcept {
     if (!t.started()) return "not started";
-    if (t.in_step_) return "running";
+    if (t.in_step()) return "running";
     if (t.is_scheduled()) return "scheduled";
     return "waiting";
 }

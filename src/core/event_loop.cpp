@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <stdexcept>
+#include <utility>
 
 #include <corio/core/detail/task_frame.hpp>
 #include <corio/core/event_loop.hpp>
@@ -99,6 +101,9 @@ void event_loop::close() {
         std::lock_guard lock(threadsafe_mutex_);
         closed_ = true;
     }
+    // Callbacks other threads posted join the ready queue, to be discarded (destroyed unrun) with
+    // the rest, in order.
+    drain_threadsafe();
     const auto discard_ready = [this] {
         while (!ready_.empty()) {
             detail::ready_node* node = ready_.pop();
@@ -122,8 +127,6 @@ void event_loop::close() {
         detail::timer_node* node = timers_.pop_expired(time_point::max());
         if (node->ops->discard) node->ops->discard(node);
     }
-    drain_threadsafe();
-    threadsafe_.clear();
 }
 
 void event_loop::run_once() {
@@ -201,34 +204,38 @@ const detail::timer_ops event_loop::callback_timer_ops{
     &fire_timer_callback,
     [](detail::timer_node* n) noexcept { static_cast<detail::callback_node*>(n)->release(); }};
 
-void event_loop::post_threadsafe(std::function<void()> fn) {
+void event_loop::post_threadsafe(detail::callback_node* node) {
+    struct releaser {
+        void operator()(detail::callback_node* n) const noexcept { n->release(); }
+    };
+    std::unique_ptr<detail::callback_node, releaser> owned(node);
+    node->loop = this;
+    node->ready_node::ops = &callback_ready_ops;
     {
         std::lock_guard lock(threadsafe_mutex_);
-        if (closed_) throw std::logic_error("event loop is closed");
-        threadsafe_.push_back(std::move(fn));
-        threadsafe_count_.fetch_add(1);
-        // Under the lock: once it is released the loop's thread may close and destroy the loop,
-        // backend included. An eventfd write is cheap, and wake() coalesces.
-        backend_->wake();
+        if (!closed_) {
+            threadsafe_.push(owned.release());  // its one reference becomes the queue's
+            threadsafe_count_.fetch_add(1);
+            // Under the lock: once it is released the loop's thread may close and destroy the
+            // loop, backend included. An eventfd write is cheap, and wake() coalesces.
+            backend_->wake();
+            return;
+        }
     }
+    // Refused: the callable is destroyed here, outside the lock (its destructor may do anything).
+    owned.reset();
+    throw std::logic_error("event loop is closed");
 }
 
 void event_loop::drain_threadsafe() {
-    if (threadsafe_count_.load() == 0) return;
-    std::lock_guard lock(threadsafe_mutex_);
-    std::size_t moved = 0;
-    try {
-        if (!closed_) {
-            for (; moved < threadsafe_.size(); ++moved) call_soon(std::move(threadsafe_[moved]));
-        }
-    } catch (...) {
-        // Out of memory: what was not scheduled stays queued, in order, for the next iteration.
-        threadsafe_.erase(threadsafe_.begin(), threadsafe_.begin() + std::ptrdiff_t(moved));
-        threadsafe_count_.store(threadsafe_.size());
-        throw;
+    if (threadsafe_count_.load() == 0) return;  // nothing posted: no lock to take
+    detail::ready_queue posted;
+    {
+        std::lock_guard lock(threadsafe_mutex_);
+        posted = std::exchange(threadsafe_, detail::ready_queue());
+        threadsafe_count_.store(0);
     }
-    threadsafe_.clear();
-    threadsafe_count_.store(0);
+    while (!posted.empty()) schedule(posted.pop());
 }
 
 void event_loop::register_task(detail::task_record_base* task) noexcept {

@@ -31,10 +31,9 @@ std::string cancellation_message(const std::exception_ptr& error) {
 
 future_core::~future_core() {
     // Only done-callbacks can still be attached (a waiting task keeps the future alive).
-    for (completion_node* n = head_; n;) {
-        completion_node* next = n->next;
+    while (completion_node* n = head_) {
+        detach(n);
         if (n->drop) n->drop(n);
-        n = next;
     }
 }
 
@@ -85,19 +84,25 @@ void future_core::attach(completion_node* node) noexcept {
         node->fire(node, *this);
         return;
     }
-    node->next = nullptr;
-    node->prev = tail_;
-    if (tail_) {
-        tail_->next = node;
-    } else {
-        head_ = node;
+    if (!head_) {
+        node->prev = node->next = head_ = node;
+        return;
     }
-    tail_ = node;
+    completion_node* const tail = head_->prev;
+    node->prev = tail;
+    node->next = head_;
+    tail->next = node;
+    head_->prev = node;
 }
 
 void future_core::detach(completion_node* node) noexcept {
-    (node->prev ? node->prev->next : head_) = node->next;
-    (node->next ? node->next->prev : tail_) = node->prev;
+    if (node->next == node) {
+        head_ = nullptr;
+    } else {
+        node->prev->next = node->next;
+        node->next->prev = node->prev;
+        if (head_ == node) head_ = node->next;
+    }
     node->prev = node->next = nullptr;
 }
 

@@ -11,7 +11,7 @@ const ready_ops task_record_base::step_ops{
 };
 
 task_record_base::task_record_base(event_loop* loop, task_frame* root, std::string name)
-    : future_core(loop), leaf_(root), root_(root), id_(loop->next_task_id()) {
+    : future_core(loop), leaf_(root), id_(loop->next_task_id()) {
     ready_node::ops = &step_ops;
     if (!name.empty()) name_ = std::make_unique<std::string>(std::move(name));
 }
@@ -29,7 +29,7 @@ void task_record_base::step() {
     waiting_ = nullptr;  // whatever it waited for has woken it
     if (!started_) [[unlikely]] {
         started_ = true;
-        if (pending_cancel_) {  // cancelled before it ever ran: the body never starts
+        if (exception_) {  // cancelled before it ever ran: the body never starts
             finish_unstarted();
             return;
         }
@@ -37,37 +37,35 @@ void task_record_base::step() {
     task_record_base* const outer = current_record;
     current_record = this;
     in_step_ = true;
-    budget_ = step_budget;
+    budget_left = step_budget;
     task_frame* f = leaf_;
     for (;;) {
         if (!f->returned_) {
-            f->handle_.resume();
+            f->handle().resume();
             if (leaf_ != f) {  // f awaited a child task: run the child next
                 f = leaf_;
-                if (--budget_ == 0) break;
+                if (--budget_left == 0) break;
                 continue;
             }
             if (!f->returned_) {  // f waits for something outside the chain
                 // A cancellation requested while running reaches the new wait at once, as asyncio
                 // cancels the future a task yields when `_must_cancel` is set.
-                if (pending_cancel_ && waiting_) [[unlikely]] {
-                    if (waiting_->cancel(waiting_, cancellation_message(pending_cancel_))) {
-                        pending_cancel_ = nullptr;
-                    }
+                if (exception_ && waiting_ && !cancel_delivered_) [[unlikely]] {
+                    hand_pending_cancel_to_wait();
                 }
                 in_step_ = false;
                 current_record = outer;
                 return;
             }
         }
-        if (f == root_) {
+        if (!f->parent_) {
             in_step_ = false;
             current_record = outer;
             finish_root();  // may release the last reference: touch nothing after it
             return;
         }
         f = leaf_ = f->parent_;  // the parent's child_awaiter collects the result
-        if (--budget_ == 0) break;
+        if (--budget_left == 0) break;
     }
     // Budget spent: back to the loop, so timers, I/O and other tasks get their turn.
     in_step_ = false;
@@ -83,13 +81,29 @@ bool task_record_base::request_cancel(std::string message) {
         ++cancel_requests_;
         return true;
     }
-    pending_cancel_ = std::make_exception_ptr(cancelled_error(std::move(message)));
+    exception_ =
+        std::make_exception_ptr(cancelled_error(std::move(message)));  // see cancel_pending
     ++cancel_requests_;
     return true;
 }
 
+void task_record_base::hand_pending_cancel_to_wait() {
+    // The wait takes the cancellation over (a sleep may store it back here, delivered), or
+    // declines and it stays pending.
+    std::exception_ptr pending = std::exchange(exception_, nullptr);
+    bool taken = false;
+    try {
+        taken = waiting_->cancel(waiting_, cancellation_message(pending));
+    } catch (...) {
+        exception_ = std::move(pending);
+        throw;
+    }
+    if (!taken) exception_ = std::move(pending);
+}
+
 void task_record_base::raise_pending_cancel() {
-    std::rethrow_exception(std::exchange(pending_cancel_, nullptr));
+    cancel_delivered_ = false;
+    std::rethrow_exception(std::exchange(exception_, nullptr));
 }
 
 std::string task_record_base::name() const {
@@ -103,17 +117,16 @@ void task_record_base::set_name(std::string name) {
 std::string task_record_base::describe() const { return name(); }
 
 void task_record_base::finish_root() noexcept {
-    task_frame* root = root_;
+    task_frame* root = leaf_;
     future_status status = future_status::finished;
     if (root->exception_) {
-        // A task that lets cancelled_error out is cancelled.
+        // A task that lets cancelled_error out is cancelled (a pending cancellation is dropped).
         if (is_cancellation(root->exception_)) status = future_status::cancelled;
         exception_ = std::move(root->exception_);
-    } else if (pending_cancel_) {
-        // cancel() returned true and nothing raised it before the body returned (it was asked
-        // between two chain transitions, or by the task itself): asyncio's Task.__step then
-        // cancels the task instead of setting its result.
-        exception_ = std::exchange(pending_cancel_, nullptr);
+    } else if (exception_) {
+        // A pending cancellation: cancel() returned true and nothing raised it before the body
+        // returned (it was asked between two chain transitions, or by the task itself). asyncio's
+        // Task.__step then cancels the task instead of setting its result.
         status = future_status::cancelled;
     } else {
         try {
@@ -122,34 +135,35 @@ void task_record_base::finish_root() noexcept {
             exception_ = std::current_exception();  // moving the result out threw
         }
     }
-    root_ = leaf_ = nullptr;
-    root->handle_.destroy();
+    leaf_ = nullptr;
+    root->handle().destroy();
     loop_->unregister_task(this);
     complete(status);
     release();  // the loop's reference
 }
 
 void task_record_base::finish_unstarted() noexcept {
-    task_frame* root = root_;
-    root_ = leaf_ = nullptr;
-    root->handle_.destroy();
-    exception_ = std::exchange(pending_cancel_, nullptr);
-    loop_->unregister_task(this);
+    task_frame* root = leaf_;
+    leaf_ = nullptr;
+    root->handle().destroy();
+    loop_->unregister_task(this);  // exception_ already holds the cancellation
     complete(future_status::cancelled);
     release();
 }
 
 void task_record_base::abandon() noexcept {
-    for (task_frame* f = leaf_; f && f != root_;) {
+    task_frame* f = leaf_;
+    for (; f && f->parent_;) {
         task_frame* parent = f->parent_;
-        *f->owner_slot_ = nullptr;  // its owner, in the parent's frame, must not destroy it again
-        f->handle_.destroy();
+        // A task's frame belongs to the chain (its parent's awaiter holds a plain pointer); an
+        // async generator's is its generator object's, which must not destroy it again.
+        if (f->generator_owned_) *static_cast<generator_frame*>(f)->owner_slot_ = nullptr;
+        f->handle().destroy();
         f = parent;
     }
-    task_frame* root = root_;
-    root_ = leaf_ = nullptr;
+    leaf_ = nullptr;
     waiting_ = nullptr;
-    if (root) root->handle_.destroy();
+    if (f) f->handle().destroy();  // the root
     exception_ = std::make_exception_ptr(cancelled_error("event loop closed"));
     loop_->unregister_task(this);
     complete(future_status::cancelled);

@@ -1,7 +1,9 @@
 // corio::event_loop: callbacks, timers, threads, running and closing, errors.
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <memory>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -103,6 +105,71 @@ TEST(EventLoop, CallSoonThreadsafeWakesASleepingLoop) {
     EXPECT_EQ(from_threads.load(), 400);
 }
 
+TEST(EventLoop, CallSoonThreadsafeTakesMoveOnlyCallablesFromAnotherThread) {
+    event_loop loop;
+    int got = 0;
+    std::thread poster([&] {
+        loop.call_soon_threadsafe([&got, box = std::make_unique<int>(42)] { got = *box; });
+        std::packaged_task<int()> job([] { return 7; });
+        std::future<int> answer = job.get_future();
+        loop.call_soon_threadsafe(std::move(job));
+        EXPECT_EQ(answer.get(), 7);  // run by the loop's thread
+        const auto stop = [&loop] { loop.stop(); };
+        loop.call_soon_threadsafe(stop);  // an lvalue is copied
+    });
+    loop.run_forever();  // no timers: only the wake-ups can end this
+    poster.join();
+    EXPECT_EQ(got, 42);
+}
+
+TEST(EventLoop, CallSoonThreadsafeRunsOneThreadsCallbacksInOrder) {
+    event_loop loop;
+    constexpr int n = 2000;
+    std::vector<int> order;
+    std::thread poster([&] {
+        for (int i = 0; i < n; ++i) loop.call_soon_threadsafe([&order, i] { order.push_back(i); });
+        loop.call_soon_threadsafe([&loop] { loop.stop(); });
+    });
+    loop.run_forever();  // drains while the poster posts: many batches
+    poster.join();
+    std::vector<int> expected(n);
+    std::iota(expected.begin(), expected.end(), 0);
+    EXPECT_EQ(order, expected);
+}
+
+TEST(EventLoop, ClosingDestroysThreadsafeCallbacksThatNeverRan) {
+    auto owned = std::make_shared<int>(0);
+    std::future<void> never;
+    int ran = 0;
+    {
+        event_loop loop;
+        std::thread poster([&] {
+            loop.call_soon_threadsafe([&ran, owned, box = std::make_unique<int>(1)] { ++ran; });
+            std::packaged_task<void()> job([&ran] { ++ran; });
+            never = job.get_future();
+            loop.call_soon_threadsafe(std::move(job));
+        });
+        poster.join();
+        // One more, posted from the loop's own thread by a callback that stops the loop.
+        loop.call_soon([&loop, &ran, owned] {
+            loop.call_soon_threadsafe([&ran, owned] { ++ran; });
+            loop.stop();
+        });
+        loop.run_forever();
+        EXPECT_EQ(ran, 0);
+        EXPECT_EQ(owned.use_count(), 3);  // the two queued callbacks hold it
+        loop.close();
+        EXPECT_EQ(owned.use_count(), 1);  // destroyed unrun (LeakSanitizer checks the rest)
+        EXPECT_THROW(loop.call_soon_threadsafe([owned] {}), std::logic_error);
+        EXPECT_EQ(owned.use_count(), 1);  // the refused one too
+    }
+    EXPECT_EQ(ran, 0);
+    // Broken promise: the packaged_task was destroyed (checked first, so that a leak fails here
+    // rather than blocking in get()).
+    ASSERT_EQ(never.wait_for(0s), std::future_status::ready);
+    EXPECT_THROW(never.get(), std::future_error);
+}
+
 TEST(EventLoop, ExceptionInCallbackGoesToTheHandlerAndTheLoopGoesOn) {
     event_loop loop;
     corio_test::handler_log log;
@@ -117,6 +184,35 @@ TEST(EventLoop, ExceptionInCallbackGoesToTheHandlerAndTheLoopGoesOn) {
     EXPECT_TRUE(after);
     ASSERT_EQ(log.messages.size(), 1U);
     EXPECT_EQ(log.messages[0], "Exception in callback");
+}
+
+TEST(EventLoop, EmptyHandlesCancelNothingAndHaveNoDeadline) {
+    event_loop loop(corio_test::virtual_time());
+    corio::handle none;
+    corio::timer_handle no_timer;
+    EXPECT_FALSE(none.valid());
+    EXPECT_FALSE(no_timer);
+    none.cancel();  // a no-op, as documented
+    no_timer.cancel();
+    EXPECT_FALSE(none.cancelled());
+    EXPECT_THROW((void)no_timer.when(), corio::invalid_state_error);
+
+    int ran = 0;
+    auto timer = loop.call_later(5ms, [&] { ++ran; });
+    EXPECT_TRUE(timer.valid());
+    auto moved = std::move(timer);
+    EXPECT_FALSE(timer.valid());  // NOLINT(bugprone-use-after-move): moved-from is empty
+    try {
+        (void)timer.when();  // NOLINT(bugprone-use-after-move)
+        ADD_FAILURE() << "when() on a moved-from timer_handle did not throw";
+    } catch (const corio::invalid_state_error& e) {
+        EXPECT_STREQ(e.what(), "timer_handle is empty (default-constructed or moved from)");
+    }
+    timer.cancel();  // NOLINT(bugprone-use-after-move): cancels nothing
+    EXPECT_FALSE(moved.cancelled());
+    loop.call_later(10ms, [&] { loop.stop(); });
+    loop.run_forever();
+    EXPECT_EQ(ran, 1);
 }
 
 TEST(EventLoop, RunUntilCompleteReturnsTheResult) {

@@ -111,6 +111,38 @@ TEST(Future, FutureWithPendingCallbacksThatNeverCompletesDoesNotLeak) {
 
 namespace {
 
+TEST(Future, AMovedFromFutureIsEmptyAndThrowsInvalidStateError) {
+    auto main_task = []() -> task<int> {
+        using corio::invalid_state_error;
+        future<int> f;
+        EXPECT_TRUE(f.valid());
+        future<int> g = std::move(f);
+        // NOLINTBEGIN(bugprone-use-after-move): a moved-from future is empty
+        EXPECT_FALSE(f.valid());
+        EXPECT_FALSE(f);
+        EXPECT_EQ(f.core(), nullptr);
+        EXPECT_THROW((void)f.done(), invalid_state_error);
+        EXPECT_THROW((void)f.cancelled(), invalid_state_error);
+        EXPECT_THROW((void)f.get_loop(), invalid_state_error);
+        EXPECT_THROW(f.set_result(1), invalid_state_error);
+        EXPECT_THROW(f.set_exception(std::runtime_error("x")), invalid_state_error);
+        EXPECT_THROW(f.cancel(), invalid_state_error);
+        EXPECT_THROW((void)f.result(), invalid_state_error);
+        EXPECT_THROW((void)f.exception(), invalid_state_error);
+        EXPECT_THROW(f.add_done_callback([](future<int>&) {}), invalid_state_error);
+        EXPECT_THROW(co_await f, invalid_state_error);
+        try {
+            (void)f.done();
+        } catch (const invalid_state_error& e) {
+            EXPECT_STREQ(e.what(), "future is empty (moved from)");
+        }
+        // NOLINTEND(bugprone-use-after-move)
+        corio::get_running_loop().call_soon([g]() mutable { g.set_result(5); });
+        co_return co_await g;  // the state moved with it
+    };
+    EXPECT_EQ(corio_test::run_virtual(main_task()), 5);
+}
+
 TEST(Future, WorkIsRefusedByAClosedLoop) {
     // asyncio: RuntimeError('Event loop is closed'); nothing is queued where it would never run.
     corio::event_loop loop;

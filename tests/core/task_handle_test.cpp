@@ -212,3 +212,80 @@ TEST(TaskHandle, AMoveOnlyResultGoesToOneAwaiterAndASecondAwaitIsInvalidState) {
 }
 
 }  // namespace
+
+namespace {
+
+/// Every member of an empty handle that needs a task throws invalid_state_error.
+void expect_empty(corio::task_handle<int>& h) {
+    using corio::invalid_state_error;
+    EXPECT_FALSE(h.valid());
+    EXPECT_FALSE(h);
+    EXPECT_EQ(h, corio::task_handle<int>());
+    EXPECT_THROW((void)h.done(), invalid_state_error);
+    EXPECT_THROW((void)h.cancelled(), invalid_state_error);
+    EXPECT_THROW(h.cancel("x"), invalid_state_error);
+    EXPECT_THROW((void)h.cancelling(), invalid_state_error);
+    EXPECT_THROW(h.uncancel(), invalid_state_error);
+    EXPECT_THROW((void)h.exception(), invalid_state_error);
+    EXPECT_THROW((void)h.get_name(), invalid_state_error);
+    EXPECT_THROW(h.set_name("x"), invalid_state_error);
+    EXPECT_THROW((void)h.get_loop(), invalid_state_error);
+    EXPECT_THROW((void)h.result(), invalid_state_error);
+    EXPECT_THROW(h.add_done_callback([](corio::task_handle<int>&) {}), invalid_state_error);
+}
+
+/// What `fn` threw as an invalid_state_error ("" if nothing).
+template <class F>
+std::string invalid_state_message(F fn) {
+    try {
+        fn();
+    } catch (const corio::invalid_state_error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(TaskHandle, EmptyHandlesThrowInvalidStateError) {
+    auto main_task = []() -> corio::task<void> {
+        corio::task_handle<int> fresh;
+        expect_empty(fresh);
+        auto live = corio::create_task(after(1ms, 3));
+        auto moved = std::move(live);
+        expect_empty(live);  // NOLINT(bugprone-use-after-move): moved-from is empty
+        EXPECT_EQ(invalid_state_message([&] { (void)live.result(); }),
+                  "task_handle is empty (default-constructed or moved from)");
+        EXPECT_THROW(co_await live, corio::invalid_state_error);
+        EXPECT_EQ(corio::current_task().cancelling(), 0);  // the awaiter is unharmed
+        EXPECT_TRUE(moved.valid());
+        EXPECT_EQ(co_await moved, 3);
+    };
+    corio_test::run_virtual(main_task());
+
+    const corio::task_ref outside = corio::current_task();  // no task is running
+    EXPECT_FALSE(outside.valid());
+    EXPECT_EQ(invalid_state_message([&] { (void)outside.get_name(); }),
+              "task_ref is empty (default-constructed, moved from, or current_task() outside a "
+              "task)");
+}
+
+TEST(TaskHandle, CombinatorsRefuseEmptyHandlesBeforeStartingAnything) {
+    auto main_task = []() -> corio::task<void> {
+        auto live = corio::create_task(after(1ms, 3));
+        corio::task_handle<int> empty;
+        std::vector<corio::task_handle<int>> handles{live, empty};
+        EXPECT_THROW((void)co_await corio::gather(handles), corio::invalid_state_error);
+        EXPECT_THROW((void)co_await corio::wait(handles), corio::invalid_state_error);
+        EXPECT_THROW((void)co_await corio::shield(empty), corio::invalid_state_error);
+        EXPECT_THROW((void)co_await corio::wait_for(empty, 1s), corio::invalid_state_error);
+        corio::future<int> moved_from;
+        corio::future<int> taker = std::move(moved_from);
+        std::vector<corio::future<int>> futures{moved_from};  // NOLINT(bugprone-use-after-move)
+        EXPECT_THROW((void)co_await corio::gather(futures), corio::invalid_state_error);
+        // Nothing was cancelled or consumed: the live task finishes as if none of it happened.
+        EXPECT_EQ(co_await live, 3);
+        EXPECT_EQ(corio::current_task().cancelling(), 0);
+    };
+    corio_test::run_virtual(main_task());
+}
+
+}  // namespace

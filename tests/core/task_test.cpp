@@ -85,6 +85,20 @@ TEST(Task, AMillionNestedAwaitsUseConstantStack) {
     EXPECT_EQ(corio::run(nest(1'000'000)), 1'000'000);
 }
 
+// The frame's handle is computed from the promise's address (task_frame::handle); a result type
+// aligned to 16 moves the promise within the frame, which check_layout asserts in this build.
+struct alignas(16) wide {
+    long double value;
+};
+task<wide> make_wide(long double v) { co_return wide{v}; }
+task<wide> add_wide() {
+    wide a = co_await make_wide(1.5L);
+    wide b = co_await make_wide(2.25L);
+    co_return wide{a.value + b.value};
+}
+
+TEST(Task, ResultsAlignedTo16BytesWork) { EXPECT_EQ(corio::run(add_wide()).value, 3.75L); }
+
 TEST(Task, AwaitingAMovedFromTaskIsRejectedAtCreateTask) {
     auto main_task = []() -> task<void> {
         task<int> empty;

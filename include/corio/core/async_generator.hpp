@@ -110,10 +110,10 @@ class [[nodiscard]] async_generator {
 public:
     using value_type = T;
 
-    class promise_type : public detail::task_frame {
+    class promise_type : public detail::generator_frame {
     public:
         async_generator get_return_object() noexcept {
-            this->handle_ = std::coroutine_handle<promise_type>::from_promise(*this);
+            detail::task_frame::check_layout(*this);
             return async_generator(std::coroutine_handle<promise_type>::from_promise(*this));
         }
         static void return_void() noexcept {}
@@ -127,7 +127,7 @@ public:
                 record->leaf_ = self->parent_;
                 // Normally the driver, which resumed this frame, now resumes the consumer. If an
                 // outside awaitable resumed the body directly, hand the chain back to the loop.
-                if (!record->in_step_) record->schedule();
+                if (!record->in_step()) record->schedule();
             }
             void await_resume() const {
                 if (self->closing_) throw generator_exit{};
@@ -190,7 +190,7 @@ private:
         if (handle_) std::exchange(handle_, nullptr).destroy();
     }
 
-    /// Type-erased so that a chain teardown can null it through `task_frame::owner_slot_`.
+    /// Type-erased so that a chain teardown can null it through `generator_frame::owner_slot_`.
     std::coroutine_handle<> handle_;
 };
 
@@ -219,7 +219,7 @@ bool async_generator_awaiter<T, Close>::await_ready() {
     }
     // Nothing to run. Charge the cooperative budget as any ready await does, so that a task
     // polling a finished generator in a loop cannot starve the others.
-    if (--consumer_->record_->budget_ != 0) return true;
+    if (--budget_left != 0) return true;
     forced_yield_ = true;
     return false;
 }
@@ -240,7 +240,7 @@ void async_generator_awaiter<T, Close>::await_suspend(std::coroutine_handle<>) n
     record->leaf_ = &p;
     // As in `child_awaiter`: the driver resumes the new leaf, unless the consumer was resumed
     // from outside the driver.
-    if (!record->in_step_) record->schedule();
+    if (!record->in_step()) record->schedule();
 }
 
 template <class T, bool Close>

@@ -44,4 +44,12 @@ public:
     using std::logic_error::logic_error;
 };
 
+namespace detail {
+/// Throws `invalid_state_error(message)` for a call on an empty handle; kept out of line of the
+/// callers, whose check is then one predictable branch.
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_empty(const char* message) {
+    throw invalid_state_error(message);
+}
+}  // namespace detail
+
 }  // namespace corio

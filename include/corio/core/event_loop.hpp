@@ -97,7 +97,8 @@ public:
     void stop() noexcept { stopping_ = true; }
     [[nodiscard]] bool is_running() const noexcept { return running_; }
 
-    /// Releases the loop's resources. Pending callbacks are dropped. Errors: `std::logic_error` if
+    /// Releases the loop's resources. Pending callbacks (`call_soon_threadsafe` ones included) are
+    /// destroyed unrun; pending tasks are cancelled and reported. Errors: `std::logic_error` if
     /// the loop is running.
     void close();
     [[nodiscard]] bool is_closed() const noexcept { return closed_; }
@@ -108,7 +109,16 @@ public:
     [[nodiscard]] time_point time() const noexcept;
     [[nodiscard]] clock_mode clock() const noexcept { return options_.clock; }
 
-    /// Schedules `fn()` to run on the next iteration; callbacks run in the order scheduled.
+    /// Schedules `fn()` to run on the next iteration; callbacks run in the order scheduled. `fn`
+    /// may be move-only; it is kept until it has run (or the loop closes), then destroyed.
+    ///
+    /// Cancellation: `cancel()` on the returned handle before it runs means it never runs.
+    ///
+    /// Thread safety: the loop's thread only; other threads use `call_soon_threadsafe`.
+    ///
+    /// Errors: `std::logic_error` if the loop is closed; `std::bad_alloc` (nothing is scheduled).
+    /// An exception thrown by `fn` goes to the exception handler ("Exception in callback") and the
+    /// loop goes on.
     template <class F>
     handle call_soon(F&& fn) {
         auto* node = make_callback(std::forward<F>(fn));
@@ -117,13 +127,25 @@ public:
         return handle(node);
     }
 
-    /// Schedules `fn()` to run once `delay` has passed (never earlier).
+    /// Schedules `fn()` to run once `delay` has passed on the loop's clock (never earlier).
+    ///
+    /// Cancellation, Thread safety, Errors: as `call_at`.
     template <class F>
     timer_handle call_later(duration delay, F&& fn) {
         return call_at(time() + delay, std::forward<F>(fn));
     }
 
-    /// Schedules `fn()` to run once the loop's time reaches `when` (never earlier).
+    /// Schedules `fn()` to run once the loop's time reaches `when` (never earlier); callbacks due
+    /// at the same time run in the order scheduled.
+    ///
+    /// Cancellation: `cancel()` on the returned handle before it fires means it never runs, and
+    /// removes it from the timer queue at once.
+    ///
+    /// Thread safety: the loop's thread only; from another thread, `call_soon_threadsafe` a
+    /// callback that calls this.
+    ///
+    /// Errors: `std::logic_error` if the loop is closed; `std::bad_alloc` (nothing is scheduled).
+    /// An exception thrown by `fn` goes to the exception handler, as for `call_soon`.
     template <class F>
     timer_handle call_at(time_point when, F&& fn) {
         timer_handle h(make_callback(std::forward<F>(fn)));  // frees the node if add_timer throws
@@ -134,10 +156,23 @@ public:
         return h;
     }
 
-    /// Schedules `fn()` on the loop from any thread, waking the loop if it is waiting.
+    /// Schedules `fn()` on the loop from any thread, waking the loop if it is waiting. `fn` may be
+    /// move-only (a `std::packaged_task`, a lambda owning a `std::unique_ptr`).
+    ///
+    /// Callbacks posted by one thread run in the order posted; those of different threads in the
+    /// order they took the loop's lock. A callback still queued when the loop closes is destroyed
+    /// unrun, on the thread that closes the loop (a `std::packaged_task` then breaks its promise).
+    ///
+    /// Thread safety: the one member any thread may call, even while the loop runs or closes.
+    ///
+    /// Errors: `std::logic_error("event loop is closed")` if the loop is closed (`fn` is destroyed
+    /// first, on the calling thread); `std::bad_alloc` (nothing is queued). An exception thrown
+    /// by `fn` when it runs goes to the exception handler, as for `call_soon`.
     template <class F>
     void call_soon_threadsafe(F&& fn) {
-        post_threadsafe(std::function<void()>(std::forward<F>(fn)));
+        // The node is made here, on the calling thread: the loop then only links it into its
+        // ready queue, which allocates nothing and cannot fail.
+        post_threadsafe(new detail::callback_impl<std::decay_t<F>>(std::forward<F>(fn)));
     }
 
     // ---- tasks -------------------------------------------------------------------------------
@@ -145,6 +180,15 @@ public:
     /// Wraps `coro` in a task scheduled to start on the next iteration (asyncio's
     /// `loop.create_task`). The loop keeps the task alive until it finishes, whether or not the
     /// returned handle is kept. `name` defaults to "Task-N".
+    ///
+    /// Cancellation: through the returned handle (`cancel()`); a task cancelled before its first
+    /// step never runs its body. Closing the loop under a pending task cancels it and reports
+    /// "Task was destroyed but it is pending!".
+    ///
+    /// Thread safety: the loop's thread only.
+    ///
+    /// Errors: `std::logic_error` if the loop is closed; `std::invalid_argument` if `coro` is
+    /// empty (moved from); `std::bad_alloc` (then `coro` is destroyed, nothing is scheduled).
     template <class T>
     task_handle<T> create_task(task<T> coro, std::string name = {});
 
@@ -191,7 +235,9 @@ private:
     static const detail::ready_ops callback_ready_ops;
     static const detail::timer_ops callback_timer_ops;
 
-    void post_threadsafe(std::function<void()> fn);
+    /// Queues a node made by `call_soon_threadsafe` (takes its only reference).
+    void post_threadsafe(detail::callback_node* node);
+    /// Moves what other threads posted to the ready queue, in order.
     void drain_threadsafe();
     /// One iteration: wait for I/O (or not), fire due timers, run what is ready.
     void run_once();
@@ -211,7 +257,8 @@ private:
     std::size_t since_poll_ = 0;
 
     std::mutex threadsafe_mutex_;
-    std::vector<std::function<void()>> threadsafe_;
+    /// Callback nodes posted by other threads, linked through `next_ready` (under the mutex).
+    detail::ready_queue threadsafe_;
     std::atomic<std::size_t> threadsafe_count_{0};  ///< read without the mutex, to skip it
 
     detail::task_record_base* tasks_ = nullptr;  ///< intrusive list of pending tasks

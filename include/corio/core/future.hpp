@@ -31,14 +31,18 @@ public:
 /// Tasks `co_await` it; each awaiter gets a copy of the value (a move-only `T` can be awaited by
 /// one task), or the exception it was completed with, or `cancelled_error` if it was cancelled.
 ///
+/// A moved-from future is empty: `valid()`, `operator bool` and `==` work on it; every other
+/// member throws `invalid_state_error`. (A default-constructed future is not empty: it is a
+/// pending future on the running loop.)
+///
 /// Cancellation: cancelling a task that awaits a future cancels the future (as in asyncio), which
 /// wakes every awaiter with `cancelled_error`; wrap it in `shield` to prevent that.
 ///
 /// Thread safety: a future belongs to its loop's thread. From another thread, complete it through
 /// `loop.call_soon_threadsafe`.
 ///
-/// Errors: `invalid_state_error` when completing a future twice, or asking a pending one for its
-/// result.
+/// Errors: `invalid_state_error` when completing a future twice, asking a pending one for its
+/// result, or using an empty one.
 ///
 /// Example:
 /// @code
@@ -58,48 +62,62 @@ public:
     /// A pending future on `loop`. Errors: `std::logic_error` if the loop is closed.
     explicit future(event_loop& loop) : s_(make_state(loop)) {}
 
-    [[nodiscard]] bool done() const noexcept { return s_->done(); }
-    [[nodiscard]] bool cancelled() const noexcept { return s_->cancelled(); }
-    [[nodiscard]] event_loop& get_loop() const noexcept { return *s_->loop(); }
+    /// True once it has a result, an exception, or was cancelled.
+    [[nodiscard]] bool done() const { return st().done(); }
+    /// True if it was cancelled.
+    [[nodiscard]] bool cancelled() const { return st().cancelled(); }
+    /// The loop it belongs to.
+    [[nodiscard]] event_loop& get_loop() const { return *st().loop(); }
 
     /// Completes the future with `value`, waking its awaiters and scheduling its callbacks.
+    /// Errors: `invalid_state_error` if it is already done.
     template <class... U>
     void set_result(U&&... value) {
-        if (s_->done()) throw invalid_state_error("future is already done");
-        s_->slot_.set(std::forward<U>(value)...);
-        s_->finish();
+        state& s = st();
+        if (s.done()) throw invalid_state_error("future is already done");
+        s.slot_.set(std::forward<U>(value)...);
+        s.finish();
     }
-    /// Completes the future with an exception.
-    void set_exception(std::exception_ptr error) { s_->set_exception(std::move(error)); }
+    /// Completes the future with an exception. Errors: `invalid_state_error` if already done.
+    void set_exception(std::exception_ptr error) { st().set_exception(std::move(error)); }
     template <class E>
     void set_exception(E&& error) {
         set_exception(std::make_exception_ptr(std::forward<E>(error)));
     }
-    /// Cancels a pending future; false if it was already done.
-    bool cancel(std::string message = {}) { return s_->cancel_future(std::move(message)); }
+    /// Cancels a pending future, waking its awaiters with `cancelled_error(message)`; false if it
+    /// was already done.
+    bool cancel(std::string message = {}) { return st().cancel_future(std::move(message)); }
 
     /// The value (a reference into the shared state). Errors: rethrows the future's exception;
     /// `cancelled_error` if cancelled; `invalid_state_error` if pending.
     decltype(auto) result() const {
-        s_->rethrow_if_failed();
-        if constexpr (!std::is_void_v<T>) return static_cast<T&>(s_->slot_.get());
+        state& s = st();
+        s.rethrow_if_failed();
+        if constexpr (!std::is_void_v<T>) return static_cast<T&>(s.slot_.get());
     }
     /// The exception it completed with, or null. Errors: `cancelled_error`, `invalid_state_error`.
-    [[nodiscard]] std::exception_ptr exception() const { return s_->exception(); }
+    [[nodiscard]] std::exception_ptr exception() const { return st().exception(); }
 
     /// Schedules `fn(future)` to run on the loop once the future is done (at once if it is).
     template <class F>
     void add_done_callback(F&& fn) {
-        detail::add_done_callback(*s_, *this, std::forward<F>(fn));
+        detail::add_done_callback(st(), *this, std::forward<F>(fn));
     }
 
-    auto operator co_await() const noexcept {
+    /// Awaits the future (see the class comment). Errors: `invalid_state_error` if empty.
+    auto operator co_await() const {
+        st();  // an empty future cannot be awaited
         return detail::future_awaiter<state, T>(detail::core_ref<state>(s_));
     }
 
+    /// True unless moved from.
+    [[nodiscard]] bool valid() const noexcept { return static_cast<bool>(s_); }
+    explicit operator bool() const noexcept { return valid(); }
+    /// True if both share one state (or both are empty).
     friend bool operator==(const future& a, const future& b) noexcept { return a.s_ == b.s_; }
 
-    /// For the machinery: the shared state (combinators watch it without allocating).
+    /// For the machinery: the shared state (combinators watch it without allocating); null if
+    /// empty.
     [[nodiscard]] detail::future_core* core() const noexcept { return s_.get(); }
 
 private:
@@ -109,6 +127,11 @@ private:
     static state* make_state(event_loop& loop) {
         if (loop.is_closed()) throw std::logic_error("event loop is closed");
         return new state(&loop);
+    }
+    state& st() const {
+        if (!s_) [[unlikely]]
+            detail::throw_empty("future is empty (moved from)");
+        return *s_;
     }
 
     detail::core_ref<state> s_;

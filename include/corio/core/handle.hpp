@@ -9,6 +9,7 @@
 #include <corio/core/clock.hpp>
 #include <corio/core/detail/ready_queue.hpp>
 #include <corio/core/detail/timer_queue.hpp>
+#include <corio/core/errors.hpp>
 
 namespace corio {
 
@@ -34,7 +35,8 @@ struct callback_node : ready_node, timer_node {
 template <class F>
 struct callback_impl final : callback_node {
     F fn;
-    explicit callback_impl(F&& f) : fn(std::move(f)) {
+    template <class U>
+    explicit callback_impl(U&& f) : fn(std::forward<U>(f)) {
         invoke = [](callback_node* n) { static_cast<callback_impl*>(n)->fn(); };
         destroy = [](callback_node* n) noexcept { delete static_cast<callback_impl*>(n); };
         // Its ready_ops and timer_ops are event_loop's, the same for every callback: they need
@@ -49,9 +51,18 @@ void cancel_callback(callback_node* node) noexcept;
 
 /// A callback scheduled with `call_soon` (asyncio's `Handle`): can be cancelled until it runs.
 ///
-/// Thread safety: use only on the loop's thread.
+/// Copies refer to the same callback; dropping every handle does not cancel it. An empty handle
+/// (default-constructed or moved from) refers to nothing: `cancel()` does nothing on it and
+/// `cancelled()` is false, as for a callback that simply has not been cancelled.
+///
+/// Cancellation: `cancel()` before the callback runs means it never runs. The callable is
+/// destroyed once neither the loop nor any handle holds it.
+///
+/// Thread safety: use only on the loop's thread (from another thread, go through
+/// `call_soon_threadsafe`).
 class handle {
 public:
+    /// An empty handle.
     handle() noexcept = default;
     handle(const handle& o) noexcept : node_(o.node_) {
         if (node_) node_->add_ref();
@@ -65,12 +76,17 @@ public:
         if (node_) node_->release();
     }
 
-    /// Prevents the callback from running, if it has not run yet. Idempotent.
+    /// Prevents the callback from running, if it has not run yet. Idempotent; a no-op on an empty
+    /// handle.
     void cancel() noexcept {
         if (node_) detail::cancel_callback(node_);
     }
-    /// True once `cancel()` was called.
+    /// True once `cancel()` was called on this callback; false for an empty handle.
     [[nodiscard]] bool cancelled() const noexcept { return node_ && node_->cancelled; }
+
+    /// True if it refers to a callback (it was not default-constructed nor moved from).
+    [[nodiscard]] bool valid() const noexcept { return node_ != nullptr; }
+    explicit operator bool() const noexcept { return valid(); }
 
 protected:
     friend class event_loop;
@@ -78,13 +94,25 @@ protected:
     detail::callback_node* node_ = nullptr;
 };
 
-/// A callback scheduled with `call_later`/`call_at` (asyncio's `TimerHandle`). Cancelling removes
-/// it from the timer queue at once.
+/// A callback scheduled with `call_later`/`call_at` (asyncio's `TimerHandle`).
+///
+/// Cancellation: `cancel()` also removes it from the loop's timer queue at once (O(1)), so a
+/// cancelled far-off timer holds no loop resource.
+///
+/// Thread safety: use only on the loop's thread.
 class timer_handle : public handle {
 public:
+    /// An empty handle.
     timer_handle() noexcept = default;
-    /// The loop time at which the callback is due.
-    [[nodiscard]] time_point when() const noexcept { return node_->deadline; }
+    /// The loop time at which the callback is due (asyncio's `TimerHandle.when()`).
+    ///
+    /// Errors: `invalid_state_error` on an empty handle.
+    [[nodiscard]] time_point when() const {
+        if (!node_) [[unlikely]] {
+            detail::throw_empty("timer_handle is empty (default-constructed or moved from)");
+        }
+        return node_->deadline;
+    }
 
 private:
     friend class event_loop;

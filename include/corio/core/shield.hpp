@@ -66,8 +66,7 @@ class shield_awaiter : public done_waiter {
 public:
     using value_type = typename H::value_type;
 
-    explicit shield_awaiter(H inner) noexcept
-        : done_waiter(core_of(inner)), inner_(std::move(inner)) {}
+    explicit shield_awaiter(H inner) : done_waiter(core_of(inner)), inner_(std::move(inner)) {}
     shield_awaiter(shield_awaiter&& other) noexcept
         : done_waiter(std::move(other)), inner_(std::move(other.inner_)) {}
 
@@ -101,7 +100,7 @@ public:
 
     /// Each await gets a copy of the value (the value itself if it is move-only: then only one
     /// await can have it, as with awaiting a task).
-    detail::shield_awaiter<H> operator co_await() const noexcept {
+    detail::shield_awaiter<H> operator co_await() const {
         return detail::shield_awaiter<H>(inner_);
     }
 
@@ -126,7 +125,8 @@ private:
 ///
 /// Thread safety: the inner work and the awaiting task belong to the running loop.
 ///
-/// Errors: as the inner work; `std::runtime_error` if no loop is running (to schedule a coroutine).
+/// Errors: as the inner work; `std::runtime_error` if no loop is running (to schedule a coroutine);
+/// `invalid_state_error` for an empty handle or future.
 ///
 /// Example:
 /// @code
@@ -135,7 +135,9 @@ private:
 /// @endcode
 template <detail::child_awaitable A>
 [[nodiscard]] shielded<detail::handle_t<A>> shield(A&& aw) {
-    return shielded<detail::handle_t<A>>(detail::ensure_handle(std::forward<A>(aw)));
+    auto inner = detail::ensure_handle(std::forward<A>(aw));
+    (void)detail::core_of(inner);  // refuses an empty handle here, not at the co_await
+    return shielded<detail::handle_t<A>>(std::move(inner));
 }
 
 }  // namespace corio

@@ -2,10 +2,12 @@
 /// @file
 /// `sleep` and `yield_now`: a task waits for time to pass, or lets the others run.
 
+#include <chrono>
 #include <coroutine>
 #include <exception>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include <corio/core/clock.hpp>
@@ -19,14 +21,19 @@ namespace detail {
 
 /// A task asleep on a timer. The timer node lives in the awaiter, so sleeping allocates nothing.
 ///
-/// Kept small because it lives in the frame of every sleeping task: until `await_suspend` the
-/// delay is stored in `deadline` (as a time since the epoch; nothing reads it before then), and
-/// the loop is the task's own.
+/// Made by the request `sleep()` returns, when a task awaits it: inside a task directly by the
+/// task's `await_transform` (`bind_to_task`), which gives it the task, so that it needs no
+/// `wait_proxy`; elsewhere by `operator co_await`. The request keeps only the delay: a sleeping
+/// task's frame holds 8 bytes of request and this awaiter, nothing more. Until `await_suspend`
+/// the delay is kept in `deadline` (as a time since the epoch; nothing reads it before then).
 class sleep_awaiter : private timer_node, private wait_hook {
 public:
-    explicit sleep_awaiter(duration delay) noexcept { deadline = time_point(delay); }
-    sleep_awaiter(sleep_awaiter&& o) noexcept { deadline = o.deadline; }  // the delay: not queued
-    sleep_awaiter& operator=(sleep_awaiter&&) = delete;
+    /// `task` null: the task running when it suspends (`current_record`).
+    sleep_awaiter(duration delay, task_record_base* task) noexcept : task_(task) {
+        deadline = time_point(delay);
+    }
+    sleep_awaiter(const sleep_awaiter&) = delete;
+    sleep_awaiter& operator=(const sleep_awaiter&) = delete;
     ~sleep_awaiter() {
         if (queued()) task_->loop()->remove_timer(this);  // the task was destroyed while asleep
     }
@@ -34,21 +41,23 @@ public:
     static bool await_ready() noexcept { return false; }
 
     void await_suspend(std::coroutine_handle<>) {
-        task_ = current_record;
+        if (!task_) task_ = current_record;
         const duration delay = deadline.time_since_epoch();  // see the class comment
         if (delay <= duration::zero()) {  // sleep(0): just let the others run once
             task_->schedule();
             return;
         }
         event_loop* const loop = task_->loop();
-        deadline = loop->time() + delay;
+        const time_point now = loop->time();
+        // Saturates: sleep(duration::max()) means "until cancelled", not an overflow.
+        deadline = delay < time_point::max() - now ? now + delay : time_point::max();
         static constexpr timer_ops wake{
             [](timer_node* t) { static_cast<sleep_awaiter*>(t)->task_->schedule(); }};
         timer_node::ops = &wake;
         wait_hook::cancel = [](wait_hook* h, const std::string& message) {
             auto* self = static_cast<sleep_awaiter*>(h);
             // Allocate first: if that throws, the task must still be asleep on its timer.
-            self->cancelled_ = std::make_exception_ptr(cancelled_error(message));
+            self->task_->deliver_cancel(message);
             self->task_->loop()->remove_timer(self);
             self->task_->schedule();
             return true;
@@ -58,51 +67,107 @@ public:
     }
 
     void await_resume() const {
-        if (cancelled_) std::rethrow_exception(cancelled_);
+        // The cancellation that ended the sleep (the task keeps it: 8 bytes less in every
+        // sleeping frame), or, as the proxy would raise it, one requested while the task could
+        // not be reached (it was already woken).
+        if (task_->cancel_pending()) [[unlikely]] {
+            task_->raise_pending_cancel();
+        }
     }
 
 private:
-    task_record_base* task_ = nullptr;
-    std::exception_ptr cancelled_;
+    task_record_base* task_;
 };
 
+/// `sleep(delay, result)` once awaited: the result stays in the request, which lives until the
+/// end of the `co_await` expression.
 template <class T>
 class sleep_result_awaiter : public sleep_awaiter {
 public:
-    sleep_result_awaiter(duration delay, T result)
-        : sleep_awaiter(delay), result_(std::move(result)) {}
+    sleep_result_awaiter(duration delay, task_record_base* task, T& result) noexcept
+        : sleep_awaiter(delay, task), result_(&result) {}
     T await_resume() {
         sleep_awaiter::await_resume();
-        return std::move(result_);
+        return std::move(*result_);
     }
 
 private:
+    T* result_;
+};
+
+/// What `sleep(delay)` and `yield_now()` return: awaitable once or more, each await a new sleep.
+class [[nodiscard]] sleep_request {
+public:
+    explicit sleep_request(duration delay) noexcept : delay_(delay) {}
+    [[nodiscard]] sleep_awaiter bind_to_task(task_record_base* task) const noexcept {
+        return {delay_, task};
+    }
+    sleep_awaiter operator co_await() const noexcept { return {delay_, nullptr}; }
+
+private:
+    duration delay_;
+};
+
+/// What `sleep(delay, result)` returns. Awaiting it moves the result out.
+template <class T>
+class [[nodiscard]] sleep_result_request {
+public:
+    sleep_result_request(duration delay, T result) : delay_(delay), result_(std::move(result)) {}
+    [[nodiscard]] sleep_result_awaiter<T> bind_to_task(task_record_base* task) noexcept {
+        return {delay_, task, result_};
+    }
+    sleep_result_awaiter<T> operator co_await() noexcept { return {delay_, nullptr, result_}; }
+
+private:
+    duration delay_;
     T result_;
 };
+
+/// A chrono duration as corio's, rounded up so that a sleep never ends early; saturated.
+template <class Rep, class Period>
+duration to_delay(std::chrono::duration<Rep, Period> delay) noexcept {
+    using std::chrono::duration_cast;
+    using wide = std::chrono::duration<long double, std::nano>;
+    if constexpr (std::is_floating_point_v<Rep>) {
+        if (!(wide(delay) < wide(duration::max()))) {  // also NaN: a sleep that never ends
+            return duration::max();
+        }
+    }
+    return std::chrono::ceil<duration>(delay);
+}
 
 }  // namespace detail
 
 /// Suspends the calling task for `delay` (asyncio's `sleep`). The task resumes on the first loop
 /// iteration at or after the deadline, never before. `sleep(0)` (or a negative delay) lets every
-/// other ready task run once, like `yield_now()`.
+/// other ready task run once, like `yield_now()`. Any chrono duration works, floating ones too
+/// (`sleep(0.5s)`, `sleep(std::chrono::duration<double>(1.5))`): it is rounded up to whole
+/// nanoseconds, and a delay too long to represent means "until cancelled".
 ///
 /// Cancellation: cancelling the task ends the sleep at once with `cancelled_error`.
 ///
+/// Errors: none; a sleep allocates nothing.
+///
 /// Example: `co_await corio::sleep(100ms);`
-inline detail::sleep_awaiter sleep(duration delay) noexcept { return detail::sleep_awaiter(delay); }
+template <class Rep, class Period>
+detail::sleep_request sleep(std::chrono::duration<Rep, Period> delay) noexcept {
+    return detail::sleep_request(detail::to_delay(delay));
+}
 
 /// Like `sleep(delay)`, then evaluates to `result` (asyncio's `sleep(delay, result)`).
-template <class T>
-detail::sleep_result_awaiter<T> sleep(duration delay, T result) {
-    return detail::sleep_result_awaiter<T>(delay, std::move(result));
+///
+/// Example: `int v = co_await corio::sleep(1s, 42);`
+template <class Rep, class Period, class T>
+detail::sleep_result_request<T> sleep(std::chrono::duration<Rep, Period> delay, T result) {
+    return detail::sleep_result_request<T>(detail::to_delay(delay), std::move(result));
 }
 
 /// Lets every other ready task and callback run once before the calling task continues
 /// (asyncio's `await sleep(0)`).
 ///
 /// Cancellation: a cancellation requested meanwhile is raised when the task resumes.
-inline detail::sleep_awaiter yield_now() noexcept {
-    return detail::sleep_awaiter(duration::zero());
+inline detail::sleep_request yield_now() noexcept {
+    return detail::sleep_request(duration::zero());
 }
 
 }  // namespace corio

@@ -65,7 +65,7 @@ public:
     class promise_type : public detail::task_promise_base<T> {
     public:
         task get_return_object() noexcept {
-            this->handle_ = std::coroutine_handle<promise_type>::from_promise(*this);
+            detail::task_frame::check_layout(*this);
             return task(std::coroutine_handle<promise_type>::from_promise(*this));
         }
     };
@@ -94,8 +94,6 @@ public:
         handle_ = nullptr;
         return p;
     }
-    /// For the machinery: where the frame's owner keeps it (see `task_frame::owner_slot_`).
-    [[nodiscard]] std::coroutine_handle<>* owner_slot() noexcept { return &handle_; }
 
 private:
     explicit task(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
@@ -109,30 +107,36 @@ private:
         std::exchange(handle_, nullptr).destroy();
     }
 
-    /// Type-erased so that a chain teardown can null it through `owner_slot_`.
     std::coroutine_handle<> handle_;
 };
 
 namespace detail {
 
 template <class T>
+child_awaiter<T>::child_awaiter(task<T>&& child, task_frame* parent) noexcept
+    : child_(&child.release()), parent_(parent) {}
+
+template <class T>
 void child_awaiter<T>::await_suspend(std::coroutine_handle<>) noexcept {
-    task_frame& child = child_.promise();
+    task_frame& child = *child_;
     task_record_base* record = parent_->record_;
     child.parent_ = parent_;
     child.record_ = record;
-    child.owner_slot_ = child_.owner_slot();
     record->leaf_ = &child;
     // Normally the driver, which resumed the parent, now resumes the child. If an outside
     // awaitable resumed the parent directly, hand the chain back to the loop instead.
-    if (!record->in_step_) record->schedule();
+    if (!record->in_step()) record->schedule();
 }
 
 template <class T>
 T child_awaiter<T>::await_resume() {
-    auto& child = child_.promise();
-    if (child.exception_) std::rethrow_exception(std::exchange(child.exception_, nullptr));
-    if constexpr (!std::is_void_v<T>) return child.take();
+    // The child is done: free its frame once its result (or exception) is out.
+    struct frame_guard {
+        task_frame* frame;
+        ~frame_guard() { frame->handle().destroy(); }
+    } guard{child_};
+    if (child_->exception_) std::rethrow_exception(std::exchange(child_->exception_, nullptr));
+    if constexpr (!std::is_void_v<T>) return child_->take();
 }
 
 template <class T>

@@ -193,7 +193,7 @@ task_handle<T> task_group::create_task(task<T> coro, std::string name) {
     if (refused) {
         // Destroyed unrun, deliberately, as asyncio `close()`s the coroutine: not reported as
         // "never awaited" in debug mode.
-        if (coro.valid()) coro.release().handle_.destroy();
+        if (coro.valid()) coro.release().handle().destroy();
         throw invalid_state_error(refused);
     }
     // The list slot first, so that no failure can leave a child the group does not know about.

@@ -22,44 +22,85 @@ namespace corio {
 /// A reference to a scheduled task of any result type: what `current_task()` and `all_tasks()`
 /// return, and the base of `task_handle<T>`. Copies refer to the same task.
 ///
+/// An empty reference (default-constructed, moved from, or `current_task()` outside a task) refers
+/// to no task: `valid()`, `operator bool` and `==` work on it; every other member throws
+/// `invalid_state_error`.
+///
 /// Thread safety: use only on the task's loop thread.
 class task_ref {
 public:
+    /// An empty reference.
     task_ref() noexcept = default;
 
     /// True if the task finished: returned, threw, or was cancelled.
-    [[nodiscard]] bool done() const noexcept { return r_->done(); }
+    ///
+    /// Errors: `invalid_state_error` if empty.
+    [[nodiscard]] bool done() const { return rec_base().done(); }
     /// True if the task finished by cancellation.
-    [[nodiscard]] bool cancelled() const noexcept { return r_->cancelled(); }
+    ///
+    /// Errors: `invalid_state_error` if empty.
+    [[nodiscard]] bool cancelled() const { return rec_base().cancelled(); }
 
-    /// Requests cancellation (asyncio's `Task.cancel(msg)`): `cancelled_error(message)` is raised
-    /// in the task at the suspension point it waits at, or at its next one; what it awaits (a
-    /// sleep, a future, another task) is cancelled too. The task may catch it to clean up. Returns
-    /// false if the task is already done.
-    bool cancel(std::string message = {}) { return r_->request_cancel(std::move(message)); }
+    /// Requests cancellation (asyncio's `Task.cancel(msg)`); returns false if the task is already
+    /// done.
+    ///
+    /// Cancellation: `cancelled_error(message)` is raised in the task at the suspension point it
+    /// waits at, or at its next one; what it awaits (a sleep, a future, another task) is cancelled
+    /// too. The task may catch it to clean up, or withdraw it with `uncancel()`.
+    ///
+    /// Errors: `invalid_state_error` if empty; `std::bad_alloc` (the task is left as it was).
+    bool cancel(std::string message = {}) { return rec_base().request_cancel(std::move(message)); }
     /// The number of pending cancellation requests (asyncio's `Task.cancelling()`).
-    [[nodiscard]] int cancelling() const noexcept { return r_->cancelling(); }
+    ///
+    /// Errors: `invalid_state_error` if empty.
+    [[nodiscard]] int cancelling() const { return rec_base().cancelling(); }
     /// Withdraws one cancellation request; returns the number left (asyncio's `Task.uncancel()`).
     /// When none is left, a cancellation not yet raised in the task is dropped (Python 3.13).
-    int uncancel() noexcept { return r_->uncancel(); }
+    ///
+    /// Errors: `invalid_state_error` if empty.
+    int uncancel() { return rec_base().uncancel(); }
 
-    /// The exception the task finished with, or null; marks it retrieved. Errors: `cancelled_error`
-    /// if it was cancelled, `invalid_state_error` if it is not done.
-    [[nodiscard]] std::exception_ptr exception() const { return r_->exception(); }
+    /// The exception the task finished with, or null if it returned; marks it retrieved (no
+    /// "never retrieved" report).
+    ///
+    /// Errors: `invalid_state_error` if the task is not done or the reference is empty;
+    /// `cancelled_error` if the task was cancelled.
+    [[nodiscard]] std::exception_ptr exception() const { return rec_base().exception(); }
 
-    /// "Task-N" unless named at creation or with `set_name`.
-    [[nodiscard]] std::string get_name() const { return r_->name(); }
-    void set_name(std::string name) { r_->set_name(std::move(name)); }
-    [[nodiscard]] event_loop& get_loop() const noexcept { return *r_->loop(); }
+    /// The task's name: "Task-N" unless named at creation or with `set_name`.
+    ///
+    /// Errors: `invalid_state_error` if empty.
+    [[nodiscard]] std::string get_name() const { return rec_base().name(); }
+    /// Renames the task (for reports and `dump_tasks`).
+    ///
+    /// Errors: `invalid_state_error` if empty.
+    void set_name(std::string name) { rec_base().set_name(std::move(name)); }
+    /// The loop the task runs on.
+    ///
+    /// Errors: `invalid_state_error` if empty.
+    [[nodiscard]] event_loop& get_loop() const { return *rec_base().loop(); }
 
-    explicit operator bool() const noexcept { return static_cast<bool>(r_); }
+    /// True if it refers to a task.
+    [[nodiscard]] bool valid() const noexcept { return static_cast<bool>(r_); }
+    explicit operator bool() const noexcept { return valid(); }
+    /// True if both refer to the same task (or both are empty).
     friend bool operator==(const task_ref& a, const task_ref& b) noexcept { return a.r_ == b.r_; }
 
-    /// For the machinery.
+    /// For the machinery: the task's record, null if empty.
     [[nodiscard]] detail::task_record_base* record() const noexcept { return r_.get(); }
     explicit task_ref(detail::core_ref<detail::task_record_base> r) noexcept : r_(std::move(r)) {}
 
 protected:
+    /// The record. Errors: `invalid_state_error` if empty.
+    [[nodiscard]] detail::task_record_base& rec_base() const {
+        if (!r_) [[unlikely]] {
+            detail::throw_empty(
+                "task_ref is empty (default-constructed, moved from, or current_task() outside a "
+                "task)");
+        }
+        return *r_;
+    }
+
     detail::core_ref<detail::task_record_base> r_;
 };
 
@@ -70,8 +111,13 @@ protected:
 /// Dropping the handle does not cancel the task: the loop keeps it running (unlike asyncio, there
 /// is no need to keep a reference to stop it disappearing).
 ///
+/// An empty handle (default-constructed or moved from) refers to no task; as for `task_ref`,
+/// every member but `valid()`, `operator bool` and `==` throws `invalid_state_error` on it.
+///
 /// Cancellation: cancelling a task that awaits this one cancels this one too (as in asyncio); use
 /// `shield` to prevent that.
+///
+/// Thread safety: use only on the task's loop thread.
 ///
 /// Errors: an exception nobody retrieves (by awaiting, `result()` or `exception()`) is reported to
 /// the loop's exception handler when the last handle goes ("Task exception was never retrieved").
@@ -82,24 +128,37 @@ class task_handle : public task_ref {
 public:
     using value_type = T;
 
+    /// An empty handle.
     task_handle() noexcept = default;
 
-    /// The result (a reference into the task's state). Errors: rethrows the task's exception;
-    /// `cancelled_error` if cancelled; `invalid_state_error` if not done.
+    /// The result: a reference into the task's state (`void` for `task_handle<void>`); marks an
+    /// exception retrieved.
+    ///
+    /// Errors: `invalid_state_error` while the task is pending, or if the handle is empty;
+    /// `cancelled_error` if the task was cancelled; the task's exception if it threw;
+    /// `invalid_state_error` if a move-only result was already moved out by an awaiter.
     decltype(auto) result() const {
-        r_->rethrow_if_failed();
+        rec().rethrow_if_failed();
         if constexpr (!std::is_void_v<T>) return static_cast<T&>(rec().slot_.get());
     }
 
-    /// Schedules `fn(handle)` to run on the loop once the task is done (at once if it is).
+    /// Schedules `fn(handle)` to run on the loop once the task is done (scheduled at once if it
+    /// already is); callbacks run in the order added, like asyncio's.
+    ///
+    /// Errors: `invalid_state_error` if the handle is empty. An exception thrown by `fn` goes to
+    /// the loop's exception handler.
     template <class F>
     void add_done_callback(F&& fn) {
         detail::add_done_callback(rec(), *this, std::forward<F>(fn));
     }
 
-    auto operator co_await() const noexcept {
-        rec().add_ref();
-        return detail::future_awaiter<record, T>(detail::core_ref<record>(&rec()));
+    /// Awaits the task (see the class comment).
+    ///
+    /// Errors: `invalid_state_error` if the handle is empty, raised at the `co_await`.
+    auto operator co_await() const {
+        record& r = rec();
+        r.add_ref();
+        return detail::future_awaiter<record, T>(detail::core_ref<record>(&r));
     }
 
 private:
@@ -108,7 +167,12 @@ private:
     friend class detail::done_callback_node;
     explicit task_handle(detail::core_ref<record> r) noexcept
         : task_ref(detail::core_ref<detail::task_record_base>(r.release())) {}
-    record& rec() const noexcept { return static_cast<record&>(*r_.get()); }
+    record& rec() const {
+        if (!r_) [[unlikely]] {
+            detail::throw_empty("task_handle is empty (default-constructed or moved from)");
+        }
+        return static_cast<record&>(*r_.get());
+    }
 };
 
 /// The task whose step is running now (asyncio's `current_task()`); empty outside tasks.

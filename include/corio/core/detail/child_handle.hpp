@@ -86,10 +86,16 @@ handle_t<A> ensure_handle(A&& awaitable) {
     }
 }
 
-/// The shared state behind a handle, watched by the combinators' `watch_node`s.
-inline future_core& core_of(const task_ref& t) noexcept { return *t.record(); }
+/// The shared state behind a handle, watched by the combinators' `watch_node`s. Every
+/// combinator reads its children through here before it registers anything, so an empty handle
+/// is refused with nothing started. Errors: `invalid_state_error` for an empty handle.
+inline future_core& core_of(const task_ref& t) {
+    if (!t.valid()) throw_empty("a combinator was given an empty task handle (moved from?)");
+    return *t.record();
+}
 template <class T>
-future_core& core_of(const future<T>& f) noexcept {
+future_core& core_of(const future<T>& f) {
+    if (!f.valid()) throw_empty("a combinator was given an empty future (moved from?)");
     return *f.core();
 }
 

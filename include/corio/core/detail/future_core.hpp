@@ -30,7 +30,8 @@ class future_core;
 [[nodiscard]] std::string cancellation_message(const std::exception_ptr& error);
 
 /// One entry of a future's completion list: a waiting task (embedded in its awaiter, no allocation)
-/// or a done-callback. Doubly linked so a cancelled waiter unlinks in O(1).
+/// or a done-callback. Doubly linked so a cancelled waiter unlinks in O(1), and circular so that
+/// the future needs only the head (the tail is `head->prev`): one pointer less in every task.
 struct completion_node {
     completion_node* prev = nullptr;
     completion_node* next = nullptr;
@@ -104,8 +105,7 @@ protected:
 
     event_loop* loop_;
     std::exception_ptr exception_;
-    completion_node* head_ = nullptr;
-    completion_node* tail_ = nullptr;
+    completion_node* head_ = nullptr;  ///< circular: `head_->prev` is the tail
     std::uint32_t refs_ = 1;
     future_status status_ = future_status::pending;
     bool retrieved_ = false;  ///< someone looked at the exception (or there was none)

@@ -10,7 +10,9 @@
 /// The same loop is where the cooperative budget is charged, and the chain is the task's async
 /// stack for `dump_tasks`.
 
+#include <cassert>
 #include <coroutine>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -39,6 +41,9 @@ inline thread_local task_record_base* current_record = nullptr;
 /// go back to the loop: the cooperative budget that keeps one busy task from starving timers,
 /// I/O and other tasks (Tokio uses 128 too).
 inline constexpr std::uint32_t step_budget = 128;
+/// What is left of the running step's budget. Per thread, not per task: only one step runs at a
+/// time on a thread, and a field would cost every sleeping task 8 bytes.
+inline thread_local std::uint32_t budget_left = step_budget;
 
 /// Where a task waits when it waits outside its own chain (a sleep, a future, another task), so
 /// that `cancel()` can reach it. asyncio's `Task._fut_waiter`.
@@ -49,22 +54,31 @@ struct wait_hook {
 };
 
 /// Promise base of every coroutine that runs inside a task chain.
+///
+/// Kept small (40 bytes), because one lives in every frame: the coroutine handle is computed from
+/// the promise's address rather than stored (see `handle`), and the frames of a chain belong to
+/// the chain, so a frame needs no pointer back to an owner.
 class task_frame : public pooled {
 public:
     static std::suspend_always initial_suspend() noexcept { return {}; }
     /// Marks the frame returned; the driver moves on to the parent. If the frame was resumed from
     /// outside the driver (by an awaitable corio does not know), the task is scheduled instead.
+    /// Empty: it finds the promise through the handle, so it takes no room in the frame.
     struct final_awaiter {
-        task_frame* self;
         static bool await_ready() noexcept { return false; }
-        void await_suspend(std::coroutine_handle<>) const noexcept;
+        template <class Promise>
+        static void await_suspend(std::coroutine_handle<Promise> h) noexcept {
+            h.promise().on_returned();
+        }
         static void await_resume() noexcept {}
     };
     final_awaiter final_suspend() noexcept {
         returned_ = true;
-        return final_awaiter{this};
+        return {};
     }
     void unhandled_exception() noexcept { exception_ = std::current_exception(); }
+    /// See `final_awaiter`.
+    void on_returned() const noexcept;
 
     /// Every `co_await` in a task goes through here: awaiting a `task<U>` pushes its frame onto
     /// the chain; anything else is wrapped so that a pending cancellation is raised when the task
@@ -73,15 +87,43 @@ public:
     auto await_transform(A&& awaitable,
                          std::source_location where = std::source_location::current());
 
-    std::coroutine_handle<> handle_;
-    task_frame* parent_ = nullptr;
+    /// The coroutine this promise belongs to. GCC and Clang both lay a frame out as two function
+    /// pointers, then the promise (at 16 bytes for a promise aligned to at most 16), and a
+    /// promise type starts with its task_frame: `check_layout`, called when each frame is made,
+    /// asserts both, so that this never has to be stored.
+    [[nodiscard]] std::coroutine_handle<> handle() const noexcept {
+        return std::coroutine_handle<>::from_address(
+            const_cast<char*>(reinterpret_cast<const char*>(this)) - frame_header);
+    }
+    template <class Promise>
+    static void check_layout([[maybe_unused]] Promise& promise) noexcept {
+        static_assert(alignof(Promise) <= frame_header,
+                      "a task's result type may not be aligned to more than 16 bytes: return it "
+                      "in a std::unique_ptr");
+        assert(std::coroutine_handle<Promise>::from_promise(promise).address() ==
+               static_cast<task_frame&>(promise).handle().address());
+    }
+
+    task_frame* parent_ = nullptr;  ///< the frame that awaits this one; null for the root
     task_record_base* record_ = nullptr;
-    /// The handle inside the `task<T>` that owns this frame (null for a root): nulled when the
-    /// chain is torn down leaf-first, so that the owner does not destroy the frame again.
-    std::coroutine_handle<>* owner_slot_ = nullptr;
     std::exception_ptr exception_;
     std::source_location where_{};  ///< the co_await this frame is suspended at
     bool returned_ = false;
+    /// The frame is an async generator's, owned by the generator object rather than by the chain
+    /// (see `generator_frame`).
+    bool generator_owned_ = false;
+
+private:
+    static constexpr std::size_t frame_header = 2 * sizeof(void*);
+};
+
+/// An async generator's frame: its generator object owns it and keeps it between `next()` calls,
+/// while the frame joins the awaiting task's chain for each call. If the task is torn down
+/// mid-call (`abandon`), the chain destroys the frame and clears the generator's handle through
+/// `owner_slot_`.
+struct generator_frame : task_frame {
+    generator_frame() noexcept { generator_owned_ = true; }
+    std::coroutine_handle<>* owner_slot_ = nullptr;
 };
 
 /// The scheduled task: a future whose value comes from a chain of frames.
@@ -103,13 +145,26 @@ public:
     /// in code that no longer expects it (e.g. after a task_group withdrew its own request).
     [[nodiscard]] int cancelling() const noexcept { return cancel_requests_; }
     int uncancel() noexcept {
-        if (cancel_requests_ > 0 && --cancel_requests_ == 0) pending_cancel_ = nullptr;
+        if (cancel_requests_ > 0 && --cancel_requests_ == 0 && !cancel_delivered_ && !done()) {
+            exception_ = nullptr;
+        }
         return cancel_requests_;
     }
 
-    /// Raises the cancellation requested while the task could not be reached (see proxy).
+    /// Raises the cancellation requested while the task could not be reached (see proxy), or
+    /// delivered by a wait (`deliver_cancel`).
     [[noreturn]] void raise_pending_cancel();
-    [[nodiscard]] bool cancel_pending() const noexcept { return pending_cancel_ != nullptr; }
+    /// For a `wait_hook` that ends its wait with a cancellation, and has nowhere to keep it (a
+    /// sleep): the task keeps it, to be raised when the wait resumes. Unlike a pending one, a
+    /// delivered cancellation is not withdrawn by `uncancel` (asyncio has already cancelled the
+    /// future the task waits on). Errors: `std::bad_alloc`, with nothing changed.
+    void deliver_cancel(const std::string& message) {
+        exception_ = std::make_exception_ptr(cancelled_error(message));
+        cancel_delivered_ = true;
+    }
+    /// While the task is pending, `exception_` holds nothing but this cancellation (asyncio's
+    /// `_must_cancel` with its message): one slot serves both, for 8 bytes less per task.
+    [[nodiscard]] bool cancel_pending() const noexcept { return !done() && exception_ != nullptr; }
 
     [[nodiscard]] std::string name() const;
     void set_name(std::string name);
@@ -120,6 +175,9 @@ public:
     [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
 
     [[nodiscard]] bool started() const noexcept { return started_; }
+    /// True while its step is running: the driver will move along the chain. (A frame resumed
+    /// from outside the driver schedules the task instead.)
+    [[nodiscard]] bool in_step() const noexcept { return in_step_; }
     /// True while the task's next step is in the loop's ready queue.
     [[nodiscard]] bool is_scheduled() const noexcept { return scheduled_; }
     [[nodiscard]] static bool is_task_node(const ready_node* node) noexcept {
@@ -127,11 +185,10 @@ public:
     }
     [[nodiscard]] bool is_waiting() const noexcept { return waiting_ != nullptr; }
 
-    task_frame* leaf_ = nullptr;
-    task_frame* root_ = nullptr;
+    // Every field costs a million-sleeper program a megabyte: the record is kept at 112 bytes
+    // (the root is found from the leaf, the budget is per thread, the flags are bits).
+    task_frame* leaf_ = nullptr;  ///< the frame to resume; null once the task is done
     wait_hook* waiting_ = nullptr;
-    std::uint32_t budget_ = step_budget;
-    bool in_step_ = false;
     task_record_base* prev_task_ = nullptr;  ///< the loop's list of pending tasks
     task_record_base* next_task_ = nullptr;
 
@@ -145,14 +202,16 @@ protected:
 private:
     static const ready_ops step_ops;  ///< runs `step`; see task_record.cpp
     void finish_root() noexcept;
+    void hand_pending_cancel_to_wait();
     void finish_unstarted() noexcept;
 
-    std::exception_ptr pending_cancel_;  ///< asyncio's `_must_cancel` with its message
     std::unique_ptr<std::string> name_;  ///< null: "Task-<id>"
     std::uint64_t id_ = 0;
     int cancel_requests_ = 0;
-    bool scheduled_ = false;
-    bool started_ = false;
+    bool in_step_ : 1 = false;
+    bool scheduled_ : 1 = false;
+    bool started_ : 1 = false;
+    bool cancel_delivered_ : 1 = false;  ///< `exception_` is a delivered cancellation
 };
 
 template <class T>
@@ -177,7 +236,7 @@ public:
         if (inner_.await_ready()) {
             // Ready without suspending: charge the budget, and yield to the loop once it is spent,
             // so that a task looping on ready awaits cannot starve everything else.
-            if (--frame_->record_->budget_ != 0) return true;
+            if (--budget_left != 0) return true;
             forced_yield_ = true;
         }
         return false;
@@ -227,22 +286,26 @@ private:
 };
 
 /// `co_await child()` inside a task: the child's frame becomes the chain's new leaf.
+///
+/// The chain owns the child's frame from here on (the awaiter holds a plain pointer, taken from
+/// the task at once: nothing can run between this and `await_suspend`): `await_resume` frees it
+/// once the result is out, and a chain torn down leaf first (`abandon`) frees it before its parent
+/// frame, whose awaiter then has nothing to free.
 template <class T>
 class child_awaiter {
 public:
-    child_awaiter(task<T>&& child, task_frame* parent) noexcept
-        : child_(std::move(child)), parent_(parent) {}
+    child_awaiter(task<T>&& child, task_frame* parent) noexcept;
     static bool await_ready() noexcept { return false; }
     void await_suspend(std::coroutine_handle<>) noexcept;
     T await_resume();
 
 private:
-    task<T> child_;
+    typename task<T>::promise_type* child_;
     task_frame* parent_;
 };
 
-inline void task_frame::final_awaiter::await_suspend(std::coroutine_handle<>) const noexcept {
-    if (self->record_ && !self->record_->in_step_) self->record_->schedule();
+inline void task_frame::on_returned() const noexcept {
+    if (record_ && !record_->in_step()) record_->schedule();
 }
 
 template <class A>
@@ -275,6 +338,11 @@ auto task_frame::await_transform(A&& awaitable, std::source_location where) {
         // produced must not be replaced by a pending cancellation (that one reaches the next
         // real wait instead).
         return std::forward<A>(awaitable).bind_to_chain(this);
+    } else if constexpr (requires { std::forward<A>(awaitable).bind_to_task(record_); }) {
+        // One of corio's own waits that does the proxy's work itself (`sleep`: it is never
+        // ready, so charges no budget, and raises a pending cancellation when it resumes): the
+        // proxy would cost every sleeping task 24 bytes of frame.
+        return std::forward<A>(awaitable).bind_to_task(record_);
     } else {
         using aw = decltype(get_awaiter(std::forward<A>(awaitable)));
         // An awaitable that is its own awaiter is used in place, whether named (an lvalue) or a
