@@ -147,7 +147,11 @@ void event_loop::run_once() {
             throw std::logic_error(
                 "event loop deadlock: every task is waiting and nothing can wake them");
         }
-        backend_->poll(timeout);
+        // A poll that may not wait, with no I/O registered, could only collect wake-ups, and the
+        // loop learns of posted callbacks from threadsafe_count_ anyway: skip the syscall, which
+        // is most of what a busy loop spends on polling. (A wake-up left unread makes the next
+        // blocking wait return at once, harmlessly.)
+        if (timeout != duration::zero() || backend_->has_io_waiters()) backend_->poll(timeout);
         drain_threadsafe();
         const time_point now = time();
         while (detail::timer_node* t = timers_.pop_expired(now)) t->ops->fire(t);
