@@ -299,17 +299,7 @@ task<void> start_late_child(task_group& g, log_t* log) {
     } catch (const cancelled_error&) {
         log->push_back("cancelled");
     }
-    bool ran = false;
-    try {
-        g.spawn([&ran]() -> task<void> {
-            ran = true;
-            co_return;
-        });
-    } catch (const corio::invalid_state_error& e) {
-        log->push_back(e.what());
-    }
-    co_await corio::yield_now();
-    log->push_back(ran ? "late child ran" : "late child never ran");
+    co_await corio_test::try_late_child(g, log);
 }
 
 TEST(TaskGroup, CreatingATaskWhileTheGroupShutsDownIsAnInvalidStateError) {

@@ -32,6 +32,22 @@ inline corio::task<void> sleeper(corio::duration d, std::vector<std::string>* lo
     log->push_back(name + " done");
 }
 
+/// Tries to spawn a child into `g` once the group no longer takes any: logs the error it raises,
+/// then, after letting the loop run once, whether the child ran all the same.
+inline corio::task<void> try_late_child(corio::task_group& g, std::vector<std::string>* log) {
+    bool ran = false;
+    try {
+        g.spawn([&ran]() -> corio::task<void> {
+            ran = true;
+            co_return;
+        });
+    } catch (const corio::invalid_state_error& e) {
+        log->push_back(e.what());
+    }
+    co_await corio::yield_now();
+    log->push_back(ran ? "late child ran" : "late child never ran");
+}
+
 /// Logs "<name> unwound" when destroyed: shows which locals of a coroutine body were unwound.
 struct scope_guard {
     std::vector<std::string>* log;

@@ -243,19 +243,26 @@ TEST(Timeout, AnOuterCancelArrivingWithTheExpiryPropagates) {
     corio::testing::run_virtual(main_task());
 }
 
+/// Awaits `inner`, noting in `*saw` whether it raised `timeout_error` or `cancelled_error` (which
+/// then goes on up unchanged).
+template <class R>
+task<void> noting_exit(task<R> inner, std::string* saw) {
+    try {
+        co_await std::move(inner);
+    } catch (const timeout_error&) {
+        *saw = "timeout_error";
+        throw;
+    } catch (const cancelled_error&) {
+        *saw = "cancelled_error";
+        throw;
+    }
+}
+
 /// Runs two nested scopes; returns what the inner one raised and what the outer one raised.
 task<std::string> nested(corio::time_point outer_at, corio::time_point inner_at) {
     std::string inner_saw = "nothing";
     auto outer_body = [&inner_saw, inner_at]() -> task<void> {
-        try {
-            co_await corio::timeout_at(inner_at, after(1h, 0));
-        } catch (const timeout_error&) {
-            inner_saw = "timeout_error";
-            throw;
-        } catch (const cancelled_error&) {
-            inner_saw = "cancelled_error";
-            throw;
-        }
+        return noting_exit(corio::timeout_at(inner_at, after(1h, 0)), &inner_saw);
     };
     std::string outer_saw = "nothing";
     try {
@@ -295,15 +302,7 @@ TEST(Timeout, NestedScopesExpiringTogetherInEitherTimerOrder) {
             co_await corio::sleep(1h);
         };
         auto outer_body = [&inner, &inner_saw, inner_body]() -> task<void> {
-            try {
-                co_await inner.run(inner_body);
-            } catch (const timeout_error&) {
-                inner_saw = "timeout_error";
-                throw;
-            } catch (const cancelled_error&) {
-                inner_saw = "cancelled_error";
-                throw;
-            }
+            return noting_exit(inner.run(inner_body), &inner_saw);
         };
         EXPECT_THROW(co_await outer.run(outer_body), timeout_error);
         EXPECT_EQ(inner_saw, "cancelled_error");

@@ -26,10 +26,7 @@ namespace detail {
 /// and at most one task waiting in `next()`.
 class as_completed_core : public wait_point {
 public:
-    struct child {
-        watch_node<as_completed_core> node;
-        future_core* core = nullptr;
-    };
+    using child = watched_child<as_completed_core>;
 
     as_completed_core() noexcept
         : wait_point([](wait_point& p, const std::string& message) {
@@ -109,8 +106,7 @@ template <class H>
 class as_completed_state final : public as_completed_core {
 public:
     as_completed_state(std::vector<H> handles, std::optional<duration> timeout)
-        : handles_(std::move(handles)), children_(std::make_unique<child[]>(handles_.size())) {
-        for (std::size_t i = 0; i < handles_.size(); ++i) children_[i].core = &core_of(handles_[i]);
+        : handles_(std::move(handles)), children_(make_children<child>(handles_)) {
         start(children_.get(), handles_.size(), timeout);
     }
     std::optional<H> resume() {

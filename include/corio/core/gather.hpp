@@ -49,9 +49,7 @@ enum class gather_mode : std::uint8_t { raise_first, return_exceptions };
 /// asyncio's `_GatheringFuture` and its `_done_callback` do.
 class gather_core : public wait_point {
 public:
-    struct child {
-        watch_node<gather_core> node;
-        future_core* core = nullptr;
+    struct child : watched_child<gather_core> {
         bool repeat = false;  ///< the same task or future as an earlier argument: cancelled once
     };
 
@@ -206,8 +204,7 @@ public:
     explicit gather_vector(std::vector<H> handles)
         : gather_core(Mode),
           handles_(std::move(handles)),
-          children_(std::make_unique<child[]>(handles_.size())) {
-        for (std::size_t i = 0; i < handles_.size(); ++i) children_[i].core = &core_of(handles_[i]);
+          children_(make_children<child>(handles_)) {
         start(children_.get(), handles_.size());
     }
 

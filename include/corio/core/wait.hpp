@@ -44,10 +44,7 @@ namespace detail {
 /// The untyped part of a wait: asyncio's `_wait` with its `_on_completion` callback.
 class wait_core : public wait_point {
 public:
-    struct child {
-        watch_node<wait_core> node;
-        future_core* core = nullptr;
-    };
+    using child = watched_child<wait_core>;
 
     explicit wait_core(return_when when) noexcept
         : wait_point([](wait_point& p, const std::string& message) {
@@ -115,10 +112,7 @@ template <class H>
 class wait_state final : public wait_core {
 public:
     wait_state(std::vector<H> handles, std::optional<duration> timeout, return_when when)
-        : wait_core(when),
-          handles_(std::move(handles)),
-          children_(std::make_unique<child[]>(handles_.size())) {
-        for (std::size_t i = 0; i < handles_.size(); ++i) children_[i].core = &core_of(handles_[i]);
+        : wait_core(when), handles_(std::move(handles)), children_(make_children<child>(handles_)) {
         start(children_.get(), handles_.size(), timeout);
     }
 

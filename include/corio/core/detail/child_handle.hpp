@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <numeric>
 #include <ranges>
 #include <string>
@@ -97,6 +98,15 @@ template <class T>
 future_core& core_of(const future<T>& f) {
     if (!f.valid()) throw_empty("a combinator was given an empty future (moved from?)");
     return *f.core();
+}
+
+/// The children of a combinator over `handles`, one per handle, each with its `core` (`Child` is a
+/// `watched_child` or extends it). Errors: as `core_of`, with nothing watched yet.
+template <class Child, class H>
+std::unique_ptr<Child[]> make_children(const std::vector<H>& handles) {
+    auto children = std::make_unique<Child[]>(handles.size());
+    for (std::size_t i = 0; i < handles.size(); ++i) children[i].core = &core_of(handles[i]);
+    return children;
 }
 
 /// Reads a done child's value, rethrowing its exception (or `cancelled_error`). A handle the

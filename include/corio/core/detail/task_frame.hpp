@@ -163,8 +163,9 @@ public:
         cancel_delivered_ = true;
     }
     /// While the task is pending, `exception_` holds nothing but this cancellation (asyncio's
-    /// `_must_cancel` with its message): one slot serves both, for 8 bytes less per task.
-    [[nodiscard]] bool cancel_pending() const noexcept { return !done() && exception_ != nullptr; }
+    /// `_must_cancel` with its message): one slot serves both, for 8 bytes less per task. Asked
+    /// only while the task runs (by the wait it resumes from), hence never of a done task.
+    [[nodiscard]] bool cancel_pending() const noexcept { return exception_ != nullptr; }
 
     [[nodiscard]] std::string name() const;
     void set_name(std::string name);

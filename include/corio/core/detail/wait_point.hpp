@@ -107,6 +107,14 @@ private:
     std::size_t index_ = 0;
 };
 
+/// One child of a combinator (`gather`, `wait`, `as_completed`): the state it watches and the
+/// node watching it. The combinator keeps an array of them, indexed as its arguments.
+template <class Owner>
+struct watched_child {
+    watch_node<Owner> node;
+    future_core* core = nullptr;
+};
+
 /// A timer inside a combinator's state: calls `owner.on_timeout()` from the loop's timer phase
 /// once the loop's time reaches the deadline (never earlier). Removes itself when destroyed.
 template <class Owner>
