@@ -133,6 +133,12 @@ static const std::vector<part> tour = {
             "coroutines by sending each what it last yielded, with yield_from for calls between "
             "coroutines. Both finish when the longest sleep ends. corio runs the same thousand "
             "sleeps as tasks: its loop sleeps until the next timer is due instead of spinning."),
+        CORIO_CHAPTER(core, native_coroutines, "Native coroutines: async def, await, async for",
+            "Calling an async function makes a coroutine object and runs nothing: foo() has not "
+            "started until corio::run (asyncio.run) runs it. sleepy(1.0) sleeps a float number "
+            "of seconds, as asyncio.sleep does, and gives 37 to the coroutine awaiting it. An "
+            "async_generator is Python's async generator: co_yield inside, co_await next() for "
+            "async for."),
         CORIO_CHAPTER(core, workers, "Tasks on the event loop",
             "create_task schedules coroutines to run concurrently on one thread: three workers "
             "sleep 2, 2 and 1 seconds, and the one that sleeps least finishes first, after one "
