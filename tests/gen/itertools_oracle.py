@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Oracle for corio's itertools differential test (itertools_diff_test.cpp).
+"""Oracle for corio's itertools differential tests (itertools_diff_test.cpp and
+itertools_shared_diff_test.cpp).
 
 Reads a file of cases, one JSON object per line: {"fn": name, "args": {...}}. For each case,
 prints one line: Python's repr of the list of results (e.g. list(takewhile(pred, data))), or
-"ValueError" if the call raises ValueError. Callbacks are named; NAMED_* below define them, and
-the C++ test defines the same ones.
+"ValueError" if the call raises ValueError. Callbacks are named: PREDICATES, KEYS and FUNCTIONS
+below define them, and diff_support.hpp defines the same ones for the C++ side.
 
 Works on Python 3.10+ (itertools.batched, new in 3.12, falls back to the documented recipe).
 """
@@ -50,8 +51,66 @@ def batched(iterable, n):
     return recipe()
 
 
+def shared(a):
+    """Case "shared": one generator over a["data"], read by several adaptors at once.
+
+    a["args"] are expression trees over that generator ({"op": "g"} is the generator itself);
+    a["top"] combines them. The result is the first a["limit"] items, as cycle() may be infinite.
+    """
+    source = (x for x in a["data"])
+
+    def build(t):
+        op = t["op"]
+        if op == "g":
+            return source
+        if op in ("takewhile", "dropwhile", "filterfalse"):
+            return getattr(itertools, op)(PREDICATES[t["pred"]], build(t["arg"]))
+        if op == "islice":
+            return itertools.islice(build(t["arg"]), *t["slice"])
+        if op == "accumulate":
+            return itertools.accumulate(build(t["arg"]), FUNCTIONS[t["func"]])
+        if op == "pairwise_add":
+            return itertools.starmap(operator.add, itertools.pairwise(build(t["arg"])))
+        if op == "enumerate_mul":
+            return itertools.starmap(operator.mul, enumerate(build(t["arg"]), t["start"]))
+        if op == "cycle":
+            return itertools.cycle(build(t["arg"]))
+        if op == "chain":
+            return itertools.chain(*[build(x) for x in t["args"]])
+        if op == "compress":
+            return itertools.compress(*[build(x) for x in t["args"]])
+        if op == "zip_add":
+            return itertools.starmap(operator.add, zip(*[build(x) for x in t["args"]]))
+        raise KeyError(f"unknown operand {op!r}")
+
+    ins = [build(t) for t in a["args"]]
+    top = a["top"]
+    if top == "operand":
+        result = ins[0]
+    elif top == "zip":
+        result = zip(*ins)
+    elif top == "compress":
+        result = itertools.compress(*ins)
+    elif top == "zip_longest" and a["fill"] is None:
+        result = itertools.zip_longest(*ins)
+    elif top == "zip_longest":
+        result = itertools.zip_longest(*ins, fillvalue=a["fill"])
+    elif top == "product":
+        result = itertools.product(*ins)
+    elif top == "starmap_sub":
+        result = itertools.starmap(operator.sub, zip(*ins))
+    elif top == "tee":
+        first, second = itertools.tee(ins[0])
+        result = zip(first, ins[1], second)
+    else:
+        raise KeyError(f"unknown top {top!r}")
+    return list(itertools.islice(result, a["limit"]))
+
+
 def run(fn, a):
     """The list of results of one case."""
+    if fn == "shared":
+        return shared(a)
     if fn == "count":
         return list(itertools.islice(itertools.count(a["start"], a["step"]), a["n"]))
     if fn == "cycle":

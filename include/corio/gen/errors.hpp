@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// Exceptions raised by `corio::generator`: the C++ spellings of Python's `StopIteration`,
-/// `GeneratorExit` and the `RuntimeError`/`TypeError`/`ValueError` a misused generator raises.
+/// `GeneratorExit`, the `RuntimeError`/`TypeError`/`ValueError` a misused generator raises, and the
+/// `AttributeError` of a `send` to a `yield from` over a range.
 
 #include <stdexcept>
 
@@ -32,6 +33,16 @@ public:
 class generator_error : public std::logic_error {
 public:
     using std::logic_error::logic_error;
+};
+
+/// Raised inside a generator at its `co_yield yield_from(range)` when the caller `send`s a value
+/// while it delegates to a range (anything but a generator of the same `Yield` and `Send`): a
+/// range has nowhere to deliver it. Python raises `AttributeError` there (`'list_iterator' object
+/// has no attribute 'send'`). The delegating body may catch it and go on; the delegation to the
+/// range has ended. `next()`, which sends nothing (Python's `send(None)`), reads the range on.
+class send_error : public generator_error {
+public:
+    using generator_error::generator_error;
 };
 
 }  // namespace corio

@@ -65,7 +65,8 @@ struct return_slot<void> {
 /// `next`, `send`, `throw_exception` and `close` reaches the innermost generator directly (O(1) at
 /// any depth), its exceptions propagate to the delegating body, and the expression evaluates to its
 /// `co_return` value. With any other input range (a container, a view, a generator of another
-/// type) it yields each element and evaluates to `void`.
+/// type) it yields each element and evaluates to `void`; a value sent to it raises `send_error`
+/// in the delegating body (Python's `AttributeError`), a thrown exception is raised there as is.
 ///
 /// Example:
 /// @code
@@ -159,6 +160,10 @@ public:
                 self->push_child(child.promise(), &child.handle_);
             }
             R2 await_resume() {
+                // `close()` (or a thrown `generator_exit`) closed the child on its own and raises
+                // here what that raised; the child, finished or abandoned, dies with `child`.
+                if (self->thrown_) [[unlikely]]
+                    detail::rethrow_and_clear(self->thrown_);
                 if (!child.handle_) {
                     if constexpr (std::is_void_v<R2>) return;
                     detail::throw_generator_error("yield_from: generator has no return value");
@@ -222,7 +227,8 @@ public:
     }
 
     /// Resumes the body with `value` as the result of its suspended `co_yield`; returns the next
-    /// yielded value, or empty when the body finishes.
+    /// yielded value, or empty when the body finishes. While delegating, the innermost generator
+    /// receives it; a `yield_from(range)` cannot, and raises `send_error` at its `yield_from`.
     ///
     /// Errors: `generator_error("can't send non-None value to a just-started generator")` when the
     /// body has not started (call `next()` first, as in Python); otherwise as `next()`.
@@ -242,40 +248,56 @@ public:
     /// Raises `error` inside the body at its suspension point (Python's `gen.throw(exc)`); the body
     /// may catch it and go on. Returns the next yielded value, or empty if the body then finished.
     ///
+    /// While delegating (`yield_from`), `error` is raised in the innermost generator, as in Python.
+    /// A `generator_exit` follows PEP 380 instead: the generators delegated to are closed first,
+    /// innermost first, as `close()` closes them, then `generator_exit` (or what closing them
+    /// raised) is raised in this one, which may catch it and yield.
+    ///
     /// Errors: rethrows `error` (or whatever the body throws instead) if it escapes the body. On a
     /// generator that has not started, the body never runs: it is closed and `error` is rethrown.
     std::optional<Yield> throw_exception(std::exception_ptr error) {
         if (!steppable()) std::rethrow_exception(error);
-        if (promise().state_ == generator_state::created) {
-            promise().state_ = generator_state::closed;
+        auto& p = promise();
+        if (p.state_ == generator_state::created) {
+            p.state_ = generator_state::closed;
             std::rethrow_exception(error);
         }
-        promise().deliver_exception(std::move(error));
-        return next();
+        if (p.leaf_ != &p && detail::is_generator_exit(error)) [[unlikely]] {
+            p.state_ = generator_state::running;  // while its delegates close, as in Python
+            if (auto failure = p.close_children()) error = std::move(failure);
+        }
+        p.deliver_exception(std::move(error));
+        if (!p.drive()) return std::nullopt;
+        return take();
     }
     template <class E>
     std::optional<Yield> throw_exception(E&& error) {
         return throw_exception(std::make_exception_ptr(std::forward<E>(error)));
     }
 
-    /// Finishes the generator: raises `generator_exit` at its suspension point so the body (and
-    /// every generator it delegates to) unwinds, running destructors and catch blocks.
+    /// Finishes the generator: raises `generator_exit` at its suspension point so the body unwinds,
+    /// running destructors and catch blocks.
+    ///
+    /// While delegating (`yield_from`), the generators delegated to are closed first, innermost
+    /// first, as PEP 380 says: each one is closed on its own (its return value is dropped), then
+    /// what that raised is raised in the one delegating to it, at its `yield_from`:
+    /// `generator_exit` if it finished or let `generator_exit` out, else its exception (the
+    /// "ignored" `generator_error` if it yielded; it is then destroyed without finishing). Each
+    /// level may catch what it gets; the generator counts as running until this one has closed.
     ///
     /// Errors: `generator_error("generator ignored generator_exit")` if the body yields instead of
-    /// finishing; any other exception the body throws while closing propagates. Closing a created
-    /// or closed generator does nothing to its body (it is just marked closed).
+    /// finishing (it then stays suspended); any other exception the body throws while closing
+    /// propagates. Closing a created or closed generator does nothing to its body (it is just
+    /// marked closed).
     void close() {
         if (!steppable()) return;
-        if (promise().state_ == generator_state::created) {
-            promise().state_ = generator_state::closed;
+        auto& p = promise();
+        if (p.state_ == generator_state::created) {
+            p.state_ = generator_state::closed;
             return;
         }
-        promise().deliver_exception(std::make_exception_ptr(generator_exit{}));
-        try {
-            if (advance()) detail::throw_generator_error("generator ignored generator_exit");
-        } catch (const generator_exit&) {
-            // The expected way for a body to finish when closed.
-        }
+        p.state_ = generator_state::running;  // while its delegates close, as in Python
+        if (auto failure = p.close_frame(p.close_children())) std::rethrow_exception(failure);
     }
 
     /// Python's `inspect.getgeneratorstate(gen)`.
@@ -363,7 +385,16 @@ Y next(generator<Y, S, R>& gen, U&& default_value) {
 namespace detail {
 template <class Yield, class Send, std::ranges::input_range View>
 generator<Yield, Send> yield_each(View view) {
-    for (auto&& item : view) co_yield static_cast<Yield>(std::forward<decltype(item)>(item));
+    for (auto&& item : view) {
+        if constexpr (std::is_void_v<Send>) {
+            co_yield static_cast<Yield>(std::forward<decltype(item)>(item));
+        } else {
+            // A range has nowhere to deliver a sent value: Python raises AttributeError at the
+            // `yield from`, which the error thrown here reaches through the delegation.
+            auto sent = co_yield static_cast<Yield>(std::forward<decltype(item)>(item));
+            if (sent) detail::throw_send_error();
+        }
+    }
 }
 }  // namespace detail
 

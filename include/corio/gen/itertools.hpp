@@ -6,7 +6,9 @@
 /// Conventions, shared by every function:
 /// - Inputs are any `std::ranges::input_range`, kept as `std::views::all` keeps them: lvalues
 ///   (containers, generators) by reference, so they must outlive the result; temporaries owned.
-///   A named generator is shared, as in Python: what an adaptor reads from it is gone from it.
+///   A named generator is shared, as in Python: what an adaptor reads from it is gone from it, and
+///   stays what it read when other inputs advance the same generator (`zip(g, g)` pairs up
+///   successive elements, Python's grouper idiom).
 /// - Elements are yielded as copies of the input's `range_value_t`; Python tuples become
 ///   `std::tuple`/`std::pair`, or `std::vector` when their length is only known at run time.
 /// - Python's keyword-only arguments are tags: `fillvalue(x)`, `initial(x)`, `repeat_n{n}`;

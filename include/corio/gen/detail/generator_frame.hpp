@@ -39,6 +39,18 @@ namespace detail {
 /// checks for an injected exception at every `co_yield`, carries no unwinding code of its own.
 [[noreturn]] void rethrow_and_clear(std::exception_ptr& error);
 
+/// `send_error`, thrown where a `yield_from(range)` was sent a value. Out of line, cold.
+[[noreturn]] void throw_send_error();
+
+/// True if `error` holds a `generator_exit` (or a type derived from it). Cold: rethrows to look.
+[[nodiscard]] bool is_generator_exit(const std::exception_ptr& error) noexcept;
+
+/// `generator_exit`, ready to be raised in a frame by `close()`.
+[[nodiscard]] std::exception_ptr make_generator_exit() noexcept;
+
+/// The `generator_error` that `close()` raises when a frame yields instead of finishing.
+[[nodiscard]] std::exception_ptr make_ignored_generator_exit();
+
 /// The value a `co_yield` expression evaluates to: `std::optional<Send>` (empty when the generator
 /// was advanced with `next()`, Python's `None`), or nothing when the generator takes no sends.
 template <class Send>
@@ -164,6 +176,53 @@ public:
         leaf_->sent_.emplace(std::forward<U>(value));
     }
 
+    /// PEP 380's `close()` of every frame below this root, innermost first: each one is detached
+    /// from the chain and closed as a root of its own (`close_frame`), its return value dropped,
+    /// and what that raised is the error the next frame up is closed with. Returns the error to
+    /// close this root with (null: plain `generator_exit`). A loop, not CPython's recursion, so
+    /// that closing a chain of any depth uses constant stack. Precondition: this is the root.
+    std::exception_ptr close_children() noexcept {
+        std::exception_ptr error;
+        while (leaf_ != this) {
+            frame_base* f = leaf_;
+            leaf_ = f->parent_;
+            // A root of its own: whatever it delegates to while closing stays below it. Its
+            // parent's delegation still owns it and, raising the error at its `yield_from`,
+            // destroys it (and that) if it yielded instead of finishing.
+            f->root_ = f;
+            f->leaf_ = f;
+            f->parent_ = nullptr;
+            f->owner_slot_ = nullptr;
+            error = f->close_frame(std::move(error));
+        }
+        return error;
+    }
+
+    /// Python's `close()` of this root frame alone: raises `error` (`generator_exit` if null) at
+    /// its suspension point and runs it until it finishes or yields. Returns what `close()`
+    /// raises: nothing if it finished or let `generator_exit` out, the "ignored" `generator_error`
+    /// if it yielded, or whatever else it threw. Precondition: this is a suspended root whose
+    /// chain is this frame alone (`close_children` made it so). `error` is never a
+    /// `generator_exit`: closing a frame turns that into null.
+    std::exception_ptr close_frame(std::exception_ptr error) noexcept {
+        const bool exiting = !error;
+        const std::exception_ptr raised = exiting ? make_generator_exit() : std::move(error);
+        thrown_ = raised;
+        state_ = generator_state::running;
+        handle_.resume();
+        try {
+            if (settle(this)) return make_ignored_generator_exit();
+        } catch (...) {
+            return std::current_exception();  // no memory for the error: report that instead
+        }
+        // Read without rethrowing when it is what was raised here (the common case): deep chains
+        // then close with one throw per frame, the one that unwinds it.
+        std::exception_ptr failure = std::exchange(exception_, nullptr);
+        if (!failure) return nullptr;
+        if (failure == raised) return exiting ? nullptr : failure;
+        return is_generator_exit(failure) ? nullptr : failure;
+    }
+
     /// Destroys the chain hanging below this root, leaf first, so no destructor recurses.
     void destroy_children() noexcept {
         for (frame_base* f = leaf_; f != this;) {
@@ -204,6 +263,14 @@ private:
 
     /// `cur` is the frame just resumed; it did something other than yield.
     bool drive_slow(frame_base* cur) {
+        if (settle(cur)) return true;
+        if (exception_) rethrow_and_clear(exception_);
+        return false;
+    }
+
+    /// Runs the chain on from `cur`, the frame just resumed, until a frame yields (true) or this
+    /// root finishes (false; an exception it finished with is left in `exception_`).
+    bool settle(frame_base* cur) {
         for (;;) {
             switch (cur->event_) {
                 case frame_event::yielded:
@@ -214,7 +281,6 @@ private:
                 case frame_event::returned:
                     if (cur == this) {
                         state_ = generator_state::closed;
-                        if (exception_) rethrow_and_clear(exception_);
                         return false;
                     }
                     // The parent's delegation awaiter collects the child's result or exception.

@@ -71,8 +71,29 @@ using inner_value_t = std::ranges::range_value_t<std::ranges::range_reference_t<
 template <class V>
 generator<inner_value_t<V>> chain_from_iterable_impl(V outer) {
     for (auto&& inner : outer) {
-        for (auto&& item : inner) co_yield item;
+        if constexpr (single_pass<V> &&
+                      std::is_lvalue_reference_v<std::ranges::range_reference_t<V>>) {
+            // The inner range belongs to the outer input, which another reader of a shared
+            // generator may advance (replacing or destroying the range) while this one is
+            // suspended: iterate a copy, as Python holds on to the inner iterable.
+            auto held = take_element<V>(inner);
+            for (auto&& item : held) co_yield item;
+        } else {
+            for (auto&& item : inner) co_yield item;
+        }
     }
+}
+
+/// How zip's cursor for input `input` of `inputs` fetches: each input but the last is read after
+/// the inputs to its right have advanced, which may have advanced it too (`zip(g, g)`), so its
+/// element is held.
+constexpr fetch zip_fetch(std::size_t input, std::size_t inputs) noexcept {
+    return input + 1 < inputs ? fetch::hold : fetch::view;
+}
+
+template <class... Vs, std::size_t... Is>
+auto zip_cursors(std::index_sequence<Is...> /*unused*/, Vs&... views) {
+    return std::tuple<cursor<Vs, zip_fetch(Is, sizeof...(Vs))>...>(views...);
 }
 
 template <class... Vs>
@@ -80,10 +101,10 @@ generator<std::tuple<value_t<Vs>...>> zip_impl(Vs... views) {
     if constexpr (sizeof...(Vs) == 0) {
         co_return;
     } else {
-        auto cursors = std::tuple<cursor<Vs>...>(cursor<Vs>(views)...);
+        auto cursors = zip_cursors(std::index_sequence_for<Vs...>(), views...);
         // As Python: advance the inputs left to right, stop at the first exhausted one.
         while (std::apply([](auto&... c) { return (c.next() && ...); }, cursors)) {
-            co_yield std::apply([](auto&... c) { return std::tuple<value_t<Vs>...>(*c...); },
+            co_yield std::apply([](auto&... c) { return std::tuple<value_t<Vs>...>(c.take()...); },
                                 cursors);
         }
     }
@@ -145,8 +166,15 @@ template <class V>
 generator<std::pair<value_t<V>, value_t<V>>> pairwise_impl(V view) {
     std::optional<value_t<V>> previous;
     for (auto&& item : view) {
-        if (previous) co_yield std::pair<value_t<V>, value_t<V>>(*previous, item);
-        previous = item;
+        if (!previous) {
+            previous.emplace(item);
+            continue;
+        }
+        // Both copies are made before the pair is yielded: while this generator is suspended,
+        // another reader of a shared input may advance it and change what `item` refers to.
+        std::pair<value_t<V>, value_t<V>> pair(std::move(*previous), item);
+        previous.emplace(pair.second);
+        co_yield pair;
     }
 }
 
@@ -165,6 +193,10 @@ generator<typename detail::chain_value<Y, Rs...>::type> chain(Rs&&... ranges) {
 
 /// Python's `itertools.chain.from_iterable(iterable)`: the elements of each range that `range`
 /// yields, in turn (the inner ranges are read lazily, one at a time).
+///
+/// When `range` is single-pass (a generator), each inner range is copied (moved if it cannot be
+/// copied) before it is read, as Python holds on to it: a generator's yielded range changes when
+/// it is stepped, and another reader of a shared generator may step it meanwhile.
 template <iterable R>
 requires std::ranges::input_range<std::ranges::range_reference_t<R>>
     generator<detail::inner_value_t<R>> chain_from_iterable(R&& range) {

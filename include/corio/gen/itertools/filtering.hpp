@@ -23,9 +23,10 @@ namespace detail {
 
 template <class Data, class Selectors>
 generator<value_t<Data>> compress_impl(Data data, Selectors selectors) {
-    cursor<Data> items(data);
+    // As Python: fetch a datum, then its selector; stop when either input is exhausted. The
+    // datum is held: reading the selector may have advanced it (`compress(g, g)`).
+    cursor<Data, fetch::hold> items(data);
     cursor<Selectors> flags(selectors);
-    // As Python: fetch a datum, then its selector; stop when either input is exhausted.
     while (items.next() && flags.next()) {
         if (static_cast<bool>(*flags)) co_yield *items;
     }

@@ -89,8 +89,13 @@ generator<group_t<V, KeyFn>> groupby_impl(V view, KeyFn key) {
     for (auto&& item : view) {
         key_t<KeyFn, V> k(std::invoke(key, item));
         if (current && !(*current == k)) {
-            co_yield group(std::move(*current), std::move(items));
-            items.clear();
+            group done(std::move(*current), std::exchange(items, {}));
+            // `item` starts the next group: copied before `done` is yielded, since another
+            // reader of a shared input may advance it while this generator is suspended.
+            items.push_back(item);
+            current = std::move(k);
+            co_yield done;
+            continue;
         }
         current = std::move(k);
         items.push_back(item);

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <corio/gen/generator.hpp>
@@ -53,12 +54,44 @@ concept predicate_on = iterable<R> && std::predicate < F&,
         std::ranges::range_reference_t<R>
 & > ;
 
+/// True when advancing one reader of `V` can change the element another reader is looking at:
+/// every iterator of a generator reads the one value it yielded last, and so does every iterator
+/// of an adaptor passing a generator's values through. Forward ranges keep their elements where
+/// they are. Python's objects outlive the iterator that produced them; an element of a
+/// single-pass input must be copied to outlive the next step of that input, whoever takes it.
+template <class V>
+inline constexpr bool single_pass = !std::ranges::forward_range<V>;
+
+/// An element of `V` copied out of the input, as `generator::next()` takes a value: copied, or
+/// moved if its type cannot be copied.
+template <class V, class Ref>
+value_t<V> take_element(Ref&& element) {
+    if constexpr (std::is_constructible_v<value_t<V>, Ref&&>) {
+        return value_t<V>(std::forward<Ref>(element));
+    } else {
+        return value_t<V>(std::move(element));
+    }
+}
+
+/// How a `cursor` gives access to the element it fetched.
+enum class fetch : std::uint8_t {
+    view,  ///< through the input's iterator: valid until the input advances
+    hold,  ///< copied into the cursor if the input is single-pass: valid until the cursor advances,
+           ///< even if another reader of a shared generator advances it first
+};
+
 /// Python's iterator protocol over a stored view: `next()` fetches the following element
 /// (`begin()` the first time, `++it` afterwards) and reports exhaustion, after which it stays
 /// exhausted and never touches the input again. Keeps a pointer to the view: both must live in
 /// the same coroutine frame (or heap object).
-template <class V>
+///
+/// An adaptor of several inputs reads an element after advancing the inputs that come after it
+/// (`zip(g, g)` reads its first element after its second input advanced `g`): the cursors of
+/// those inputs use `fetch::hold`, which costs a copy only for single-pass inputs.
+template <class V, fetch Mode = fetch::view>
 class cursor {
+    static constexpr bool holds = Mode == fetch::hold && single_pass<V>;
+
 public:
     using value_type = value_t<V>;
 
@@ -73,7 +106,11 @@ public:
         } else {
             ++*it_;
         }
-        if (*it_ == std::ranges::end(*view_)) done_ = true;
+        if (*it_ == std::ranges::end(*view_)) {
+            done_ = true;
+        } else if constexpr (holds) {
+            held_.emplace(take_element<V>(**it_));
+        }
         return !done_;
     }
 
@@ -81,11 +118,28 @@ public:
     [[nodiscard]] bool done() const noexcept { return done_; }
 
     /// The current element. Precondition: the last `next()` returned true.
-    decltype(auto) operator*() const { return **it_; }
+    decltype(auto) operator*() {
+        if constexpr (holds) {
+            return (*held_);
+        } else {
+            return **it_;
+        }
+    }
+
+    /// The current element, read for the last time: a held copy is moved out.
+    decltype(auto) take() {
+        if constexpr (holds) {
+            return std::move(*held_);
+        } else {
+            return **it_;
+        }
+    }
 
 private:
     V* view_;
     std::optional<std::ranges::iterator_t<V>> it_;
+    [[no_unique_address]] std::conditional_t<holds, std::optional<value_type>, std::monostate>
+        held_;
     bool done_ = false;
 };
 
