@@ -70,6 +70,16 @@ void yield_corio(benchmark::State& state) {
     set_items_per_iteration(state, yield_count);
 }
 
+/// The same with a timer pending an hour away (a server's idle timeouts): the loop looks for due
+/// timers every iteration, which must cost next to nothing while none is due.
+void yield_timer_pending_corio(benchmark::State& state) {
+    corio::event_loop loop;
+    auto pending = loop.call_later(std::chrono::hours(1), [] {});
+    for (auto _ : state) loop.run_until_complete(yielder(yield_count));
+    set_items_per_iteration(state, yield_count);
+    pending.cancel();
+}
+
 /// Two tasks yielding in turn: each yield hands the loop to the other task.
 corio::task<void> ping_pong(int n) {
     auto a = corio::create_task(yielder(n));
@@ -112,6 +122,8 @@ void spawn_corio(benchmark::State& state) {
     timed(benchmark::RegisterBenchmark("core.await/corio/await_ns", await_corio));
     timed(benchmark::RegisterBenchmark("core.yield/corio/yield_ns", yield_corio));
     timed(benchmark::RegisterBenchmark("core.yield_pingpong/corio/yield_ns", ping_pong_corio));
+    timed(benchmark::RegisterBenchmark("core.yield_timer_pending/corio/yield_ns",
+                                       yield_timer_pending_corio));
     timed(benchmark::RegisterBenchmark("core.spawn/corio/task_ns", spawn_corio));
     return true;
 }();

@@ -8,7 +8,10 @@
 #include <iostream>
 #include <memory>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
+
+#include <time.h>
 
 #include <corio/core/detail/task_frame.hpp>
 #include <corio/core/event_loop.hpp>
@@ -25,6 +28,29 @@ namespace {
 constexpr std::size_t poll_interval = 61;
 
 thread_local std::vector<const event_loop*> live_loops;
+
+/// A time at or after `clock::now()`, read cheaply: the kernel's coarse monotonic clock (the
+/// time of the last tick, read from the vDSO without a counter read) plus its resolution. Tells
+/// the loop whether a precise read could find the next timer due, so that a busy loop with
+/// timers pending pays a few nanoseconds per iteration instead of a full clock read.
+time_point coarse_now_upper_bound() noexcept {
+#if defined(__linux__) && defined(CLOCK_MONOTONIC_COARSE)
+    // libstdc++'s steady_clock is CLOCK_MONOTONIC; the coarse clock has the same origin.
+    static const duration resolution = [] {
+        timespec res{};
+        if (::clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0) return duration::max();
+        return std::chrono::seconds(res.tv_sec) + std::chrono::nanoseconds(res.tv_nsec);
+    }();
+    timespec ts{};
+    if (resolution == duration::max() || ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0) {
+        return time_point::max();  // unknown: always read the precise clock
+    }
+    const duration coarse = std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+    return detail::add_saturated(time_point(coarse), resolution);
+#else
+    return time_point::max();
+#endif
+}
 
 bool debug_from_environment() {
     const char* v = std::getenv("CORIO_DEBUG");
@@ -65,11 +91,35 @@ event_loop::~event_loop() {
 }
 
 time_point event_loop::time() const noexcept {
-    return options_.clock == clock_mode::virtual_time ? virtual_now_ : clock::now();
+    if (options_.clock == clock_mode::virtual_time) {
+        last_now_ = virtual_now_;
+    } else {
+        // Monotonic, but kept so even if the clock were not: last_now_ never goes back.
+        last_now_ = std::max(last_now_, clock::now());
+    }
+    return last_now_;
+}
+
+void event_loop::fire_due_timers(time_point now) {
+    while (detail::timer_node* t = timers_.pop_expired(now)) t->ops->fire(t);
+}
+
+bool event_loop::deadline_may_have_passed(time_point deadline) const noexcept {
+    if (options_.clock == clock_mode::virtual_time) return false;  // time() would not move
+    return coarse_now_upper_bound() >= deadline;
 }
 
 void event_loop::check_runnable() const {
     if (closed_) throw std::logic_error("event loop is closed");
+}
+
+void event_loop::report_capturing_lambda() noexcept {
+    call_exception_handler(
+        {"create_task() was given a coroutine lambda with captures: the lambda must outlive the "
+         "task, and create_task([&]() -> task<> {...}()) destroys it at the end of the "
+         "statement; use corio::spawn(lambda, args...), which keeps it in the task",
+         nullptr,
+         {}});
 }
 
 void event_loop::enter_running() {
@@ -132,16 +182,17 @@ void event_loop::close() {
 void event_loop::run_once() {
     if (ready_.empty() || since_poll_ >= poll_interval) {
         since_poll_ = 0;
+        const time_point next = timers_.next_deadline();  // max(): no timer, or only "never" ones
         std::optional<duration> timeout;  // empty: wait until I/O or a wake-up arrives
         if (!ready_.empty() || stopping_ || threadsafe_count_.load() != 0) {
             timeout = duration::zero();
-        } else if (!timers_.empty()) {
+        } else if (next != time_point::max()) {
             if (options_.clock == clock_mode::virtual_time && !backend_->has_io_waiters()) {
                 // Nothing else can happen first: jump to the next deadline.
-                virtual_now_ = std::max(virtual_now_, timers_.next_deadline());
+                virtual_now_ = std::max(virtual_now_, next);
                 timeout = duration::zero();
             } else {
-                timeout = timers_.next_deadline() - time();
+                timeout = std::max(detail::sub_saturated(next, time()), duration::zero());
             }
         } else if (options_.clock == clock_mode::virtual_time && !backend_->has_io_waiters()) {
             throw std::logic_error(
@@ -153,12 +204,21 @@ void event_loop::run_once() {
         // blocking wait return at once, harmlessly.)
         if (timeout != duration::zero() || backend_->has_io_waiters()) backend_->poll(timeout);
         drain_threadsafe();
-        const time_point now = time();
-        while (detail::timer_node* t = timers_.pop_expired(now)) t->ops->fire(t);
+        fire_due_timers(time());
+    } else if (!timers_.empty()) {
+        // Between polls, due timers still fire every iteration, as asyncio's do: at once when the
+        // earliest deadline is at or before the last time read (a timer armed already due:
+        // `call_later(0)`, `timeout(0)`, a scope rescheduled into the past), and otherwise after
+        // a fresh clock read, made only when the coarse clock says the deadline may have come.
+        const time_point next = timers_.next_deadline();
+        if (next <= last_now_ || (next != time_point::max() && deadline_may_have_passed(next))) {
+            fire_due_timers(time());
+        }
     }
     // Run what was ready when the iteration began; what those schedule runs next iteration.
-    for (std::size_t n = ready_.size(); n > 0; --n) {
-        detail::ready_node* node = ready_.pop();
+    // (A node may leave the queue meanwhile, `unschedule`: the batch accounts for it.)
+    ready_.begin_batch();
+    while (detail::ready_node* node = ready_.pop_batch()) {
         ++since_poll_;
         if (!debug_) [[likely]] {
             node->ops->run(node);

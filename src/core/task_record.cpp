@@ -7,7 +7,11 @@ namespace corio::detail {
 const ready_ops task_record_base::step_ops{
     [](ready_node* self) { static_cast<task_record_base*>(self)->step(); },
     // The queue owns no reference to a task (the loop's list does): just note it left the queue.
-    [](ready_node* self) noexcept { static_cast<task_record_base*>(self)->scheduled_ = false; },
+    [](ready_node* self) noexcept {
+        auto* task = static_cast<task_record_base*>(self);
+        task->scheduled_ = false;
+        task->timer_turn_ = false;
+    },
 };
 
 task_record_base::task_record_base(event_loop* loop, task_frame* root, std::string name)
@@ -24,7 +28,26 @@ void task_record_base::schedule() noexcept {
     loop_->schedule(this);
 }
 
+void task_record_base::schedule_from_timer() noexcept {
+    if (scheduled_) return;
+    scheduled_ = true;
+    timer_turn_ = true;
+    loop_->schedule(this);
+}
+
+void task_record_base::cancel_timer_turn() noexcept {
+    timer_turn_ = false;
+    loop_->unschedule(this);
+    loop_->schedule(this);
+}
+
 void task_record_base::step() {
+    if (timer_turn_) [[unlikely]] {
+        // The timer's turn: from here the sleep is over; the step itself goes to the back.
+        timer_turn_ = false;
+        loop_->schedule(this);
+        return;
+    }
     scheduled_ = false;
     waiting_ = nullptr;  // whatever it waited for has woken it
     if (!started_) [[unlikely]] {
@@ -75,6 +98,13 @@ void task_record_base::step() {
 
 bool task_record_base::request_cancel(std::string message) {
     if (done()) return false;
+    if (cancel_delivered_) {
+        // The wait it resumes from already ended with a cancellation: that one, with its message,
+        // is what the task will see (asyncio: the cancelled future's CancelledError reaches
+        // Task.__step, which then ignores `_must_cancel` and its newer message). Only counted.
+        ++cancel_requests_;
+        return true;
+    }
     // Counted only once nothing can throw (a hook or the exception may fail to allocate): a
     // request that throws leaves the task as if it had never been made.
     if (waiting_ && !in_step_ && waiting_->cancel(waiting_, message)) {
@@ -99,6 +129,11 @@ void task_record_base::hand_pending_cancel_to_wait() {
         throw;
     }
     if (!taken) exception_ = std::move(pending);
+}
+
+void task_record_base::drop_pending_cancel() noexcept {
+    exception_ = nullptr;
+    cancel_delivered_ = false;
 }
 
 void task_record_base::raise_pending_cancel() {

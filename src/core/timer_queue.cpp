@@ -82,6 +82,15 @@ void timer_queue::insert(timer_node* node) noexcept {
         "the wheel's levels must cover every tick number");
     node->seq_ = next_seq_++ & seq_mask;
     ++size_;
+    if (node->deadline == time_point::max()) {  // "never": kept out of the wheel's reach
+        timer_node* head = heads_[never_slot];
+        node->prev_timer_ = nullptr;
+        node->next_timer_ = head;
+        if (head) head->prev_timer_ = node;
+        heads_[never_slot] = node;
+        node->slot_ = never_slot;
+        return;
+    }
     const std::uint64_t tick = tick_of(node->deadline);
     if (tick <= current_) {
         insert_due(node);
@@ -96,7 +105,7 @@ void timer_queue::remove(timer_node* node) noexcept {
     const std::uint32_t slot = node->slot_;
     unlink(node);
     --size_;
-    if (slot == due_slot) return;
+    if (slot >= due_slot) return;
     // A cached answer stays right unless the earliest node left, or its slot emptied (the
     // answer may be that slot's start, and must stay one that pop_expired makes progress on).
     if (cache_valid_ && (node->deadline <= cached_next_ || heads_[slot] == nullptr)) {
@@ -111,6 +120,7 @@ timer_node* timer_queue::pop_expired(time_point now) noexcept {
         advance(tick_of(now));
         head = heads_[due_slot];
     }
+    if (!head && now == time_point::max()) head = heads_[never_slot];  // the loop is closing
     if (!head || head->deadline > now) return nullptr;
     unlink(head);
     --size_;
@@ -119,6 +129,7 @@ timer_node* timer_queue::pop_expired(time_point now) noexcept {
 
 time_point timer_queue::next_deadline() const noexcept {
     if (const timer_node* head = heads_[due_slot]) return head->deadline;
+    if (occupied_words_ == 0) return time_point::max();  // nothing, or only "never" timers
     if (!cache_valid_) {
         slot_ref s{};
         earliest_slot(s);  // not empty, nothing due: some slot is occupied
@@ -192,9 +203,7 @@ void timer_queue::unlink(timer_node* node) noexcept {
     } else if (slot == due_slot) {
         due_tail_ = prev;
     }
-    if (slot != due_slot && heads_[slot] == nullptr) {
-        mark_empty(slot);
-    }
+    if (slot < due_slot && heads_[slot] == nullptr) mark_empty(slot);
     node->prev_timer_ = node->next_timer_ = nullptr;
     node->slot_ = timer_node::not_queued;
 }

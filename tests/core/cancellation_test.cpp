@@ -257,7 +257,7 @@ TEST(Cancellation, ACancelThatReturnedTrueIsNotLostWhenTheTaskThenReturns) {
     // value (Task.__step: `if self._must_cancel: super().cancel()`).
     auto main_task = []() -> corio::task<void> {
         auto a = corio::create_task(many_child_returns());
-        auto b = corio::spawn([a]() mutable -> corio::task<void> {
+        auto b = corio::spawn([a]() -> corio::task<void> {
             EXPECT_TRUE(a.cancel("stop"));
             co_return;
         });

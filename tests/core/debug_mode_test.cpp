@@ -177,3 +177,53 @@ TEST(DebugMode, TaskNeverAwaitedOutsideALoopFollowsTheEnvironment) {
 }
 
 }  // namespace
+
+namespace {
+
+// issue 7, item 6: `create_task([&]() -> task<> {...}())` destroys the lambda, whose captures the
+// task reads later. Debug mode reports it and points at `spawn`.
+TEST(DebugMode, CreateTaskOfACapturingLambdaIsReported) {
+    exception_log log;
+    event_loop loop(debug_options());
+    log.install(loop);
+    int value = 0;
+    auto lambda = [&value]() -> task<void> {
+        ++value;
+        co_return;
+    };
+    loop.run_until_complete(lambda());  // the lambda outlives it here, but C++ cannot tell
+    EXPECT_EQ(value, 1);
+    ASSERT_EQ(log.count("create_task() was given a coroutine lambda with captures"), 1U);
+    EXPECT_NE(log.messages[0].find("corio::spawn"), std::string::npos);
+    log.messages.clear();
+    // What the report recommends, and what cannot dangle, are not reported.
+    loop.run_until_complete([](auto owned) -> task<void> { co_await corio::spawn(owned); }(lambda));
+    loop.run_until_complete([]() -> task<void> { co_return; }());  // no captures
+    loop.run_until_complete([](int* v) -> task<void> {             // state passed as arguments
+        ++*v;
+        co_return;
+    }(&value));
+    EXPECT_EQ(value, 3);
+    EXPECT_TRUE(log.empty()) << log.messages.front();
+}
+
+TEST(DebugMode, CapturingLambdasAreNotCheckedOutsideDebugMode) {
+    exception_log log;
+    event_loop loop(corio::testing::virtual_time());
+    log.install(loop);
+    int value = 0;
+    auto lambda = [&value]() -> task<void> {
+        ++value;
+        co_return;
+    };
+    loop.run_until_complete(lambda());
+    EXPECT_EQ(value, 1);
+    EXPECT_TRUE(log.empty());
+}
+
+static_assert(corio::detail::is_capturing_lambda<decltype([x = 1] { return x; })>());
+static_assert(!corio::detail::is_capturing_lambda<decltype([] { return 1; })>());
+static_assert(!corio::detail::is_capturing_lambda<std::string>());
+static_assert(!corio::detail::is_capturing_lambda<int>());
+
+}  // namespace

@@ -229,6 +229,23 @@ TEST(EventLoop, StopBeforeCompletionIsAnError) {
     EXPECT_THROW(loop.run_until_complete(forever()), std::runtime_error);
 }
 
+TEST(EventLoop, StopBeforeRunForeverStillRunsOneIteration) {
+    // asyncio: run_forever runs _run_once, then checks _stopping: callbacks already scheduled run,
+    // those they schedule do not.
+    event_loop loop;
+    std::vector<int> ran;
+    loop.call_soon([&] {
+        ran.push_back(1);
+        loop.call_soon([&] { ran.push_back(2); });
+    });
+    loop.stop();
+    loop.run_forever();
+    EXPECT_EQ(ran, std::vector<int>{1});
+    loop.call_soon([&] { loop.stop(); });  // the stop was consumed: this run needs another
+    loop.run_forever();
+    EXPECT_EQ(ran, (std::vector<int>{1, 2}));
+}
+
 TEST(EventLoop, ClosedLoopRefusesToRun) {
     event_loop loop;
     loop.close();

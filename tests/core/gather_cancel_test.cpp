@@ -172,7 +172,9 @@ TEST(Gather, APendingCancellationCancelsTheChildrenBeforeTheyStart) {
     corio::testing::run_virtual(main_task());
 }
 
-TEST(Gather, ATaskPassedTwiceIsCancelledOnce) {
+TEST(Gather, ATaskPassedTwiceIsCancelledOncePerEntry) {
+    // asyncio's _GatheringFuture.cancel loops over its children list, duplicates included: the
+    // task gets two requests (cancelling() == 2), though it finishes cancelled once.
     auto main_task = []() -> task<void> {
         auto h = corio::create_task(corio_test::sleep_forever());
         auto outer = corio::spawn(
@@ -181,7 +183,7 @@ TEST(Gather, ATaskPassedTwiceIsCancelledOnce) {
         outer.cancel();
         co_await settle(outer);
         EXPECT_TRUE(h.cancelled());
-        EXPECT_EQ(h.cancelling(), 1);
+        EXPECT_EQ(h.cancelling(), 2);
     };
     corio::testing::run_virtual(main_task());
 }

@@ -80,7 +80,7 @@ TEST(Shield, AShieldedCoroutineRunsOnAsItsOwnTask) {
 TEST(Shield, AnInnerCancelledBySomeoneElseRaisesCancelledError) {
     auto main_task = []() -> task<void> {
         auto inner = corio::create_task(after(1h, 0));
-        corio::get_running_loop().call_later(2ms, [inner]() mutable { inner.cancel("other"); });
+        corio::get_running_loop().call_later(2ms, [inner]() { inner.cancel("other"); });
         std::string message;
         try {
             co_await corio::shield(inner);

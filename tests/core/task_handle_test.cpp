@@ -193,6 +193,21 @@ TEST(TaskHandle, BusyTaskOnSynchronousChildTasksCannotStarveOthers) {
 
 }  // namespace
 
+TEST(TaskHandle, RecordAndCancelWorkOnConstHandles) {
+    // task_handle<T>::record() used to be hidden by a private alias named `record`; cancel() was
+    // non-const, so a lambda capturing a handle by value needed `mutable`.
+    auto main_task = []() -> task<void> {
+        const task_handle<void> h =
+            corio::create_task([]() -> task<void> { co_await corio::sleep(1h); }());
+        EXPECT_NE(h.record(), nullptr);
+        EXPECT_EQ(h.record(), static_cast<const corio::task_ref&>(h).record());
+        corio::get_running_loop().call_soon([h] { h.cancel("from a const capture"); });
+        EXPECT_THROW(co_await h, corio::cancelled_error);
+        EXPECT_EQ(h.uncancel(), 0);
+    };
+    corio_test::run_virtual(main_task());
+}
+
 namespace {
 
 corio::task<std::unique_ptr<int>> boxed_after(corio::duration d) {

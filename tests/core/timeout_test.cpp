@@ -316,7 +316,7 @@ TEST(Timeout, NestedScopesExpiringTogetherInEitherTimerOrder) {
 TEST(Timeout, NestedScopesExpiringTogetherWithAnOuterCancelPropagateTheCancel) {
     auto main_task = []() -> task<void> {
         auto t = corio::create_task(nested(at(10ms), at(10ms)));
-        corio::get_running_loop().call_at(at(10ms), [t]() mutable { t.cancel(); });
+        corio::get_running_loop().call_at(at(10ms), [t]() { t.cancel(); });
         EXPECT_EQ(co_await outcome_of(t), "cancelled");
         EXPECT_EQ(now(), 10ms);
     };

@@ -205,7 +205,7 @@ TEST(WaitFor, CancellingTheCallerAtTheDeadlineRaisesCancelledNotTimeout) {
     auto main_task = []() -> task<void> {
         auto inner = corio::create_task(after(1h, 0));
         auto caller = corio::spawn(wait_for_handle, inner, std::optional<corio::duration>(10ms));
-        corio::get_running_loop().call_later(10ms, [caller]() mutable { caller.cancel(); });
+        corio::get_running_loop().call_later(10ms, [caller]() { caller.cancel(); });
         EXPECT_EQ(co_await outcome_of(caller), "cancelled");
         EXPECT_EQ(now(), 10ms);
         EXPECT_TRUE(inner.cancelled());

@@ -62,7 +62,7 @@ protected:
         for (std::size_t i = 0; i < n; ++i) children[i].node.watch(*children[i].core, *this, i);
         if (timeout && tail_ < n_) {
             event_loop& loop = get_running_loop();
-            timer_.arm(loop, loop.time() + *timeout, *this);
+            timer_.arm(loop, add_saturated(loop.time(), *timeout), *this);
         }
     }
 

@@ -127,16 +127,21 @@ public:
         return handle(node);
     }
 
-    /// Schedules `fn()` to run once `delay` has passed on the loop's clock (never earlier).
+    /// Schedules `fn()` to run once `delay` has passed on the loop's clock (never earlier). The
+    /// deadline saturates: a zero or negative delay means the next iteration, `duration::max()`
+    /// means never (see `call_at`).
     ///
     /// Cancellation, Thread safety, Errors: as `call_at`.
     template <class F>
     timer_handle call_later(duration delay, F&& fn) {
-        return call_at(time() + delay, std::forward<F>(fn));
+        return call_at(detail::add_saturated(time(), delay), std::forward<F>(fn));
     }
 
     /// Schedules `fn()` to run once the loop's time reaches `when` (never earlier); callbacks due
-    /// at the same time run in the order scheduled.
+    /// at the same time run in the order scheduled. A `when` at or before `time()` runs on the
+    /// next iteration. `time_point::max()` means never: the callback is kept (and destroyed when
+    /// cancelled or when the loop closes), but the loop neither waits for it nor, on a virtual
+    /// clock, jumps to it.
     ///
     /// Cancellation: `cancel()` on the returned handle before it fires means it never runs, and
     /// removes it from the timer queue at once.
@@ -188,7 +193,10 @@ public:
     /// Thread safety: the loop's thread only.
     ///
     /// Errors: `std::logic_error` if the loop is closed; `std::invalid_argument` if `coro` is
-    /// empty (moved from); `std::bad_alloc` (then `coro` is destroyed, nothing is scheduled).
+    /// empty (moved from); `std::bad_alloc` (then `coro` is destroyed, nothing is scheduled). In
+    /// debug mode, a coroutine that is a lambda with captures is reported to the exception
+    /// handler: `create_task([&]() -> task<> {...}())` destroys the lambda, and the captures its
+    /// body reads, at the end of the statement; `spawn(lambda)` keeps it alive in the task.
     template <class T>
     task_handle<T> create_task(task<T> coro, std::string name = {});
 
@@ -211,6 +219,8 @@ public:
     // ---- internal: used by corio's awaitables, not part of the documented API ---------------
 
     void schedule(detail::ready_node* node) noexcept { ready_.push(node); }
+    /// Takes a scheduled node back out of the ready queue (O(n): teardown paths only).
+    void unschedule(detail::ready_node* node) noexcept { ready_.remove(node); }
     void add_timer(detail::timer_node* node) { timers_.insert(node); }
     void remove_timer(detail::timer_node* node) noexcept { timers_.remove(node); }
     void register_task(detail::task_record_base* task) noexcept;
@@ -241,18 +251,26 @@ private:
     void drain_threadsafe();
     /// One iteration: wait for I/O (or not), fire due timers, run what is ready.
     void run_once();
+    /// Fires every timer due at `now`, in (deadline, scheduling order).
+    void fire_due_timers(time_point now);
+    /// False only if the loop's time is certainly still before `deadline` (no clock read).
+    [[nodiscard]] bool deadline_may_have_passed(time_point deadline) const noexcept;
     /// Runs the loop until `done()` returns true or `stop()` is called.
     template <class Done>
     void run_until(Done done);
     void enter_running();
     void leave_running() noexcept;
     void check_runnable() const;
+    /// create_task's debug-mode report of a coroutine lambda with captures.
+    void report_capturing_lambda() noexcept;
 
     loop_options options_;
     detail::ready_queue ready_;
     detail::timer_queue timers_;
     std::unique_ptr<detail::io_backend> backend_;
     time_point virtual_now_{};
+    /// The latest value `time()` returned: a timer whose deadline is at or before it is due.
+    mutable time_point last_now_{};
     /// Ready items run since the loop last polled I/O and timers; see run_once.
     std::size_t since_poll_ = 0;
 

@@ -49,9 +49,7 @@ enum class gather_mode : std::uint8_t { raise_first, return_exceptions };
 /// asyncio's `_GatheringFuture` and its `_done_callback` do.
 class gather_core : public wait_point {
 public:
-    struct child : watched_child<gather_core> {
-        bool repeat = false;  ///< the same task or future as an earlier argument: cancelled once
-    };
+    using child = watched_child<gather_core>;
 
     explicit gather_core(gather_mode mode) noexcept
         : wait_point([](wait_point& p, const std::string& message) {
@@ -85,9 +83,6 @@ protected:
     void start(child* children, std::size_t n) {
         children_ = children;
         n_ = n;
-        const std::vector<bool> repeat =
-            repeats(n, [&](std::size_t i) { return children[i].core; });
-        for (std::size_t i = 0; i < n; ++i) children[i].repeat = repeat[i];
         if (n == 0) outcome_ = outcome::complete;
         for (std::size_t i = 0; i < n; ++i) children[i].node.watch(*children[i].core, *this, i);
     }
@@ -110,9 +105,9 @@ private:
         cancel_message_ = message;
         bool any = false;
         for (std::size_t i = 0; i < n_; ++i) {
-            child& c = children_[i];
-            if (c.repeat) continue;
-            any = c.core->cancel(message) || any;
+            // Once per entry, repeats too: asyncio's _GatheringFuture.cancel loops over
+            // `_children`, which keeps duplicates (only the done-callbacks are de-duplicated).
+            any = children_[i].core->cancel(message) || any;
         }
         if (!any) cancel_requested_ = false;
         return any;
@@ -259,11 +254,12 @@ auto gather_range_task(R&& range) {
 /// else does, and its exception goes to the loop's exception handler ("Task exception was never
 /// retrieved"). Use `task_group` when a failure should cancel the siblings.
 ///
-/// Cancellation: cancelling the awaiting task cancels every unfinished child (a task or future
-/// passed twice is cancelled once); the gather then raises `cancelled_error` as soon as the first
-/// child finishes cancelled (asyncio's behaviour), the others finishing in the background. If
-/// every child was already done, the cancellation is raised at the task's next suspension point
-/// instead. A child cancelled by someone else makes the gather raise `cancelled_error` too.
+/// Cancellation: cancelling the awaiting task cancels every unfinished child (once per argument,
+/// as asyncio: a task passed twice gets two requests, `cancelling() == 2`); the gather then raises
+/// `cancelled_error` as soon as the first child finishes cancelled (asyncio's behaviour), the
+/// others finishing in the background. If every child was already done, the cancellation is raised
+/// at the task's next suspension point instead. A child cancelled by someone else makes the gather
+/// raise `cancelled_error` too.
 ///
 /// Thread safety: the children and the awaiting task belong to the running loop.
 ///

@@ -50,16 +50,27 @@ public:
         event_loop* const loop = task_->loop();
         const time_point now = loop->time();
         // Saturates: sleep(duration::max()) means "until cancelled", not an overflow.
-        deadline = delay < time_point::max() - now ? now + delay : time_point::max();
+        deadline = add_saturated(now, delay);
         static constexpr timer_ops wake{
-            [](timer_node* t) { static_cast<sleep_awaiter*>(t)->task_->schedule(); }};
+            [](timer_node* t) { static_cast<sleep_awaiter*>(t)->task_->schedule_from_timer(); }};
         timer_node::ops = &wake;
         wait_hook::cancel = [](wait_hook* h, const std::string& message) {
             auto* self = static_cast<sleep_awaiter*>(h);
+            // Once the timer's turn has run the sleep is over (asyncio: its future has its
+            // result): not interruptible any more, so the request stays pending, and
+            // `uncancel()` can still withdraw it. This is the template of every wait's cancel
+            // hook: end the wait only while it is really waiting, and never replace a
+            // cancellation already given (`request_cancel` does not call a hook again then).
+            task_record_base* const task = self->task_;
+            if (!self->queued() && !task->in_timer_turn()) return false;
             // Allocate first: if that throws, the task must still be asleep on its timer.
-            self->task_->deliver_cancel(message);
-            self->task_->loop()->remove_timer(self);
-            self->task_->schedule();
+            task->deliver_cancel(message);
+            if (self->queued()) {
+                task->loop()->remove_timer(self);
+                task->schedule();
+            } else {
+                task->cancel_timer_turn();
+            }
             return true;
         };
         loop->add_timer(this);
@@ -123,16 +134,14 @@ private:
     T result_;
 };
 
-/// A chrono duration as corio's, rounded up so that a sleep never ends early; saturated.
+/// A chrono duration as corio's, rounded up so that a sleep never ends early; saturated (a delay
+/// of `hours::max()` would overflow nanoseconds: it means "until cancelled").
 template <class Rep, class Period>
 duration to_delay(std::chrono::duration<Rep, Period> delay) noexcept {
-    using std::chrono::duration_cast;
-    using wide = std::chrono::duration<long double, std::nano>;
-    if constexpr (std::is_floating_point_v<Rep>) {
-        if (!(wide(delay) < wide(duration::max()))) {  // also NaN: a sleep that never ends
-            return duration::max();
-        }
-    }
+    using wide = std::chrono::duration<long double, std::nano>;  // exact for any 64-bit count
+    const wide w(delay);
+    if (!(w < wide(duration::max()))) return duration::max();  // also NaN: a sleep that never ends
+    if (w <= wide(duration::min())) return duration::min();
     return std::chrono::ceil<duration>(delay);
 }
 

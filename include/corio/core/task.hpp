@@ -4,6 +4,7 @@
 
 #include <coroutine>
 #include <exception>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -28,6 +29,20 @@ struct task_promise_base<void> : task_frame, result_slot<void> {
 /// In debug mode, reports a `task<T>` destroyed before it was ever awaited or scheduled (Python's
 /// "coroutine ... was never awaited"). Out of line: only that rare path looks up debug mode.
 void report_never_awaited() noexcept;
+
+/// True if `T` is the closure type of a lambda with captures. C++ cannot name closure types, but
+/// GCC and Clang spell them recognisably in `__PRETTY_FUNCTION__` ("<lambda" and "(lambda at"); a
+/// captureless lambda is an empty class, and is never a lifetime hazard.
+template <class T>
+constexpr bool is_capturing_lambda() noexcept {
+    if constexpr (!std::is_class_v<T> || std::is_empty_v<T>) {
+        return false;
+    } else {
+        constexpr std::string_view name = __PRETTY_FUNCTION__;
+        return name.find("<lambda") != std::string_view::npos ||
+               name.find("(lambda at") != std::string_view::npos;
+    }
+}
 }  // namespace detail
 
 /// A lazy coroutine producing a `T`: the C++ spelling of a Python coroutine object.
@@ -64,6 +79,14 @@ public:
 
     class promise_type : public detail::task_promise_base<T> {
     public:
+        promise_type() noexcept = default;
+        /// A coroutine that takes arguments passes them here first (a member function its object
+        /// first): a lambda with captures is noted, for `create_task`'s debug-mode check.
+        template <class Self, class... Args>
+        explicit promise_type(Self&, Args&...) noexcept {
+            this->capturing_lambda_ = detail::is_capturing_lambda<std::remove_cvref_t<Self>>();
+        }
+
         task get_return_object() noexcept {
             detail::task_frame::check_layout(*this);
             return task(std::coroutine_handle<promise_type>::from_promise(*this));

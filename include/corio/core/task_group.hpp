@@ -136,7 +136,7 @@ public:
     /// of `args` alive until the child finishes, as `corio::spawn` does. Errors: as `create_task`.
     template <class F, class... Args>
     auto spawn(F&& fn, Args&&... args) {
-        return create_task(detail::invoke_owned(std::decay_t<F>(std::forward<F>(fn)),
+        return create_task(detail::invoke_owned(std::in_place, std::decay_t<F>(std::forward<F>(fn)),
                                                 std::decay_t<Args>(std::forward<Args>(args))...));
     }
 

@@ -49,7 +49,11 @@ public:
     /// too. The task may catch it to clean up, or withdraw it with `uncancel()`.
     ///
     /// Errors: `invalid_state_error` if empty; `std::bad_alloc` (the task is left as it was).
-    bool cancel(std::string message = {}) { return rec_base().request_cancel(std::move(message)); }
+    /// `const`, like every member: a reference names the task, and cancelling changes the task,
+    /// not the reference (a lambda capturing a handle by value needs no `mutable`).
+    bool cancel(std::string message = {}) const {
+        return rec_base().request_cancel(std::move(message));
+    }
     /// The number of pending cancellation requests (asyncio's `Task.cancelling()`).
     ///
     /// Errors: `invalid_state_error` if empty.
@@ -58,7 +62,7 @@ public:
     /// When none is left, a cancellation not yet raised in the task is dropped (Python 3.13).
     ///
     /// Errors: `invalid_state_error` if empty.
-    int uncancel() { return rec_base().uncancel(); }
+    int uncancel() const { return rec_base().uncancel(); }
 
     /// The exception the task finished with, or null if it returned; marks it retrieved (no
     /// "never retrieved" report).
@@ -74,7 +78,7 @@ public:
     /// Renames the task (for reports and `dump_tasks`).
     ///
     /// Errors: `invalid_state_error` if empty.
-    void set_name(std::string name) { rec_base().set_name(std::move(name)); }
+    void set_name(std::string name) const { rec_base().set_name(std::move(name)); }
     /// The loop the task runs on.
     ///
     /// Errors: `invalid_state_error` if empty.
@@ -123,7 +127,7 @@ protected:
 /// the loop's exception handler when the last handle goes ("Task exception was never retrieved").
 template <class T = void>
 class task_handle : public task_ref {
-    using record = detail::task_record<T>;
+    using record_type = detail::task_record<T>;  // not `record`: that would hide task_ref::record()
 
 public:
     using value_type = T;
@@ -156,22 +160,22 @@ public:
     ///
     /// Errors: `invalid_state_error` if the handle is empty, raised at the `co_await`.
     auto operator co_await() const {
-        record& r = rec();
+        record_type& r = rec();
         r.add_ref();
-        return detail::future_awaiter<record, T>(detail::core_ref<record>(&r));
+        return detail::future_awaiter<record_type, T>(detail::core_ref<record_type>(&r));
     }
 
 private:
     friend class event_loop;
     template <class, class, class>
     friend class detail::done_callback_node;
-    explicit task_handle(detail::core_ref<record> r) noexcept
+    explicit task_handle(detail::core_ref<record_type> r) noexcept
         : task_ref(detail::core_ref<detail::task_record_base>(r.release())) {}
-    record& rec() const {
+    record_type& rec() const {
         if (!r_) [[unlikely]] {
             detail::throw_empty("task_handle is empty (default-constructed or moved from)");
         }
-        return static_cast<record&>(*r_.get());
+        return static_cast<record_type&>(*r_.get());
     }
 };
 
@@ -190,9 +194,11 @@ task_handle<T> create_task(task<T> coro, std::string name = {}) {
 }
 
 namespace detail {
-/// Keeps `fn` and `args` in this coroutine's frame for as long as the task they start runs.
+/// Keeps `fn` and `args` in this coroutine's frame for as long as the task they start runs. (The
+/// tag comes first so that the task's promise, which sees the first argument as a member
+/// function's object, does not take the owned lambda for a capturing one living elsewhere.)
 template <class F, class... Args>
-auto invoke_owned(F fn, Args... args)
+auto invoke_owned(std::in_place_t, F fn, Args... args)
     -> task<typename std::invoke_result_t<F&, Args&...>::value_type> {
     co_return co_await std::invoke(fn, args...);
 }
@@ -213,7 +219,7 @@ auto invoke_owned(F fn, Args... args)
 /// @endcode
 template <class F, class... Args>
 auto spawn(F&& fn, Args&&... args) {
-    return create_task(detail::invoke_owned(std::decay_t<F>(std::forward<F>(fn)),
+    return create_task(detail::invoke_owned(std::in_place, std::decay_t<F>(std::forward<F>(fn)),
                                             std::decay_t<Args>(std::forward<Args>(args))...));
 }
 
@@ -223,6 +229,12 @@ template <class T>
 task_handle<T> event_loop::create_task(task<T> coro, std::string name) {
     check_runnable();
     if (!coro.valid()) throw std::invalid_argument("create_task: empty task");
+    // A coroutine lambda reads its captures through the closure object, which a temporary
+    // (`create_task([&]() -> task<> {...}())`) destroys at the end of the statement, long before
+    // the task runs. C++ cannot tell that temporary from a lambda that outlives the task, so
+    // debug mode reports every capturing lambda given here, pointing at `spawn`.
+    if (debug_ && coro.promise().capturing_lambda_) [[unlikely]]
+        report_capturing_lambda();
     // `coro` gives up its frame only once the record exists: if allocating it throws, the frame
     // is destroyed with `coro` instead of leaking.
     auto* rec = new detail::task_record<T>(this, &coro.promise(), std::move(name));
@@ -255,7 +267,12 @@ template <class Done>
 void event_loop::run_until(Done done) {
     enter_running();
     try {
-        while (!stopping_ && !done()) run_once();
+        // As asyncio's run_forever: stop() ends the loop after the current iteration, so one
+        // made before the loop started still lets one iteration run.
+        while (!done()) {
+            run_once();
+            if (stopping_) break;
+        }
     } catch (...) {
         leave_running();
         throw;

@@ -87,7 +87,8 @@ struct timeout_access;
 /// Make one with `timeout(delay)` or `timeout_at(when)`, or let `timeout(delay, body)` make one
 /// for you; `co_await scope.run(body)` runs the body under it, once. `when()` is the deadline
 /// (`std::nullopt`: none), `reschedule()` moves it while the body runs, `expired()` tells whether
-/// it passed. The scope must outlive `run`'s task (it does when `run` is awaited at once).
+/// it passed. The scope must outlive `run`'s task: `run` takes only a named scope
+/// (`timeout(5s).run(body)` does not compile), and awaiting it at once is then safe.
 ///
 /// Cancellation: at the deadline it cancels the task running its body; see `run` and the file
 /// comment for how that becomes `timeout_error` and why outer cancellations always get through.
@@ -143,7 +144,15 @@ public:
     /// cancellation and returns normally returns normally); `invalid_state_error` if the scope
     /// was entered before, or is not run inside a task.
     template <class Body>
-    task<detail::scope_result_t<Body>> run(Body body);
+    task<detail::scope_result_t<Body>> run(Body body) &;
+    /// Refused at compile time: `timeout(5s).run(body)` would run the body under a scope that is
+    /// destroyed at the end of the statement, while the returned task still points at it.
+    template <class Body>
+    void run(Body) && {
+        static_assert(detail::dependent_false<Body>,
+                      "timeout_scope::run on a temporary scope dangles: write "
+                      "co_await corio::timeout(d, body), or keep the scope in a variable");
+    }
 
 private:
     friend struct detail::timeout_access;
@@ -250,7 +259,7 @@ struct timeout_access {
 }  // namespace detail
 
 template <class Body>
-task<detail::scope_result_t<Body>> timeout_scope::run(Body body) {
+task<detail::scope_result_t<Body>> timeout_scope::run(Body body) & {
     return detail::timeout_access::scoped<detail::scope_result_t<Body>>(this, when_,
                                                                         std::move(body));
 }
@@ -261,7 +270,7 @@ task<detail::scope_result_t<Body>> timeout_scope::run(Body body) {
 /// Errors: `std::runtime_error` if no loop is running.
 [[nodiscard]] inline timeout_scope timeout(std::optional<duration> delay) {
     if (!delay) return timeout_scope(std::nullopt);
-    return timeout_scope(get_running_loop().time() + *delay);
+    return timeout_scope(detail::add_saturated(get_running_loop().time(), *delay));
 }
 
 /// A scope with the absolute deadline `when`, in loop time (asyncio's `timeout_at(when)`).
@@ -278,7 +287,7 @@ task<detail::scope_result_t<Body>> timeout_scope::run(Body body) {
 template <class Body>
 task<detail::scope_result_t<Body>> timeout(std::optional<duration> delay, Body body) {
     std::optional<time_point> when;
-    if (delay) when = get_running_loop().time() + *delay;
+    if (delay) when = detail::add_saturated(get_running_loop().time(), *delay);
     return detail::timeout_access::scoped<detail::scope_result_t<Body>>(nullptr, when,
                                                                         std::move(body));
 }

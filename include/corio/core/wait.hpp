@@ -73,7 +73,7 @@ protected:
         }
         if (outcome_ == outcome::pending && timeout) {
             event_loop& loop = get_running_loop();
-            timer_.arm(loop, loop.time() + *timeout, *this);
+            timer_.arm(loop, add_saturated(loop.time(), *timeout), *this);
         }
     }
     void check() const {
@@ -138,9 +138,6 @@ task<wait_result<H>> wait_task(std::vector<H> handles, std::optional<duration> t
     co_return co_await state;
 }
 
-template <class>
-inline constexpr bool dependent_false = false;
-
 template <class R>
 concept wait_range = std::ranges::input_range<R> && watchable_handle<std::ranges::range_value_t<R>>;
 template <class R>
@@ -154,8 +151,11 @@ concept coroutine_range = std::ranges::input_range<R> && is_task<std::ranges::ra
 /// `fs` is any range of `task_handle<T>`, `task_ref` (tasks of mixed types) or `future<T>`; the
 /// result keeps that type. `wait` neither raises the children's exceptions nor cancels them, not
 /// even on timeout: read their results through the handles in `done`, cancel the `pending` ones if
-/// they are no longer wanted. If the condition already holds, `wait` returns without suspending. A
-/// zero or negative `timeout` returns on the loop's next timer pass with what is done by then.
+/// they are no longer wanted. As in asyncio, `wait` always goes through the loop, even if the
+/// condition already holds: the children's completions are reported by done-callbacks, so the
+/// awaiting task resumes two iterations after the completion that satisfies it. A zero or
+/// negative `timeout` returns on the loop's next timer pass with what is done by then;
+/// `duration::max()` is no timeout.
 ///
 /// Cancellation: cancelling the awaiting task ends the wait with `cancelled_error`; the children
 /// are left running, untouched.

@@ -75,7 +75,7 @@ task<detail::await_result_t<A>> wait_for(A&& aw, std::optional<duration> timeout
         }
     }
     std::optional<time_point> when;
-    if (timeout) when = get_running_loop().time() + *timeout;
+    if (timeout) when = detail::add_saturated(get_running_loop().time(), *timeout);
     if constexpr (detail::is_task<std::remove_cvref_t<A>>) {
         static_assert(!std::is_lvalue_reference_v<A>,
                       "pass a task<T> as a temporary or with std::move: it is consumed");

@@ -49,6 +49,10 @@ struct child_traits<future<T>> {
     static constexpr bool owned = false;
 };
 
+/// False, but only once `T` is known: for a `static_assert` that rejects an overload when used.
+template <class>
+inline constexpr bool dependent_false = false;
+
 /// A coroutine, a task handle or a future: something with a result a combinator can collect.
 template <class A>
 concept child_awaitable = requires {
@@ -151,31 +155,29 @@ struct await_result<task<T>> {
 template <class A>
 using await_result_t = typename await_result<std::remove_cvref_t<A>>::type;
 
-/// For each of `n` entries, whether it repeats an earlier one (same `key(i)`): asyncio
-/// de-duplicates the awaitables a combinator is given, so a task passed twice is, for example,
-/// cancelled once. Small inputs are compared pairwise; large ones sorted.
-template <class Key>
-std::vector<bool> repeats(std::size_t n, Key key) {
-    std::vector<bool> out(n, false);
+/// Calls `mark(i)` for each of `n` entries that repeats an earlier one (same `key(i)`): asyncio's
+/// `wait` and `as_completed` take a set of their awaitables (`gather` keeps duplicates). Small
+/// inputs are compared pairwise, allocating nothing; large ones sorted.
+template <class Key, class Mark>
+void mark_repeats(std::size_t n, Key key, Mark mark) {
     if (n <= 16) {
         for (std::size_t i = 1; i < n; ++i) {
             for (std::size_t j = 0; j < i; ++j) {
                 if (key(i) == key(j)) {
-                    out[i] = true;
+                    mark(i);
                     break;
                 }
             }
         }
-        return out;
+        return;
     }
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), std::size_t{0});
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return std::less<>()(key(a), key(b)); });
     for (std::size_t k = 1; k < n; ++k) {
-        if (key(order[k]) == key(order[k - 1])) out[order[k]] = true;
+        if (key(order[k]) == key(order[k - 1])) mark(order[k]);
     }
-    return out;
 }
 
 /// The handles of a range's elements, in order; coroutines are scheduled as tasks now.
@@ -200,8 +202,10 @@ std::vector<handle_t<std::ranges::range_value_t<R>>> collect_children(R&& range)
 /// `handles` without the entries that repeat an earlier one (asyncio takes a set), order kept.
 template <class H>
 std::vector<H> unique_handles(std::vector<H> handles) {
-    const std::vector<bool> repeat =
-        repeats(handles.size(), [&](std::size_t i) { return &core_of(handles[i]); });
+    std::vector<bool> repeat(handles.size(), false);
+    mark_repeats(
+        handles.size(), [&](std::size_t i) { return &core_of(handles[i]); },
+        [&](std::size_t i) { repeat[i] = true; });
     std::vector<H> out;
     out.reserve(handles.size());
     for (std::size_t i = 0; i < handles.size(); ++i) {

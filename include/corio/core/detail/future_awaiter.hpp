@@ -45,6 +45,9 @@ public:
         waiter_->waiting_ = this;
     }
 
+    /// True if resuming will raise the awaited thing's own `cancelled_error` (see `wait_proxy`).
+    [[nodiscard]] bool ends_cancelled() const noexcept { return state_->cancelled(); }
+
     T await_resume() {
         State& s = *state_;
         s.rethrow_if_failed();

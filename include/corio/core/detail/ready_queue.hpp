@@ -47,13 +47,39 @@ public:
         head_ = node->next_ready;
         if (!head_) tail_ = nullptr;
         --size_;
+        if (batch_left_ > 0) --batch_left_;
         return node;
+    }
+
+    /// Marks the nodes queued now as one batch: the loop runs exactly those in an iteration
+    /// (asyncio's `ntodo`); what they schedule waits for the next one.
+    void begin_batch() noexcept { batch_left_ = size_; }
+    /// The next node of the current batch, or null once the batch is done.
+    ready_node* pop_batch() noexcept { return batch_left_ > 0 ? pop() : nullptr; }
+
+    /// Takes `node` out of the queue if it is there; O(n). For the rare teardown of a node that
+    /// must not outlive its memory (a combinator's watch node, destroyed with its frame while its
+    /// done-callback is queued): the common paths never call it.
+    bool remove(ready_node* node) noexcept {
+        ready_node* prev = nullptr;
+        std::size_t index = 0;
+        for (ready_node* n = head_; n; prev = n, n = n->next_ready, ++index) {
+            if (n != node) continue;
+            (prev ? prev->next_ready : head_) = n->next_ready;
+            if (tail_ == n) tail_ = prev;
+            n->next_ready = nullptr;
+            --size_;
+            if (index < batch_left_) --batch_left_;  // it was counted in the running batch
+            return true;
+        }
+        return false;
     }
 
 private:
     ready_node* head_ = nullptr;
     ready_node* tail_ = nullptr;
     std::size_t size_ = 0;
+    std::size_t batch_left_ = 0;  ///< nodes at the head that belong to the running batch
 };
 
 }  // namespace corio::detail

@@ -112,6 +112,8 @@ public:
     /// The frame is an async generator's, owned by the generator object rather than by the chain
     /// (see `generator_frame`).
     bool generator_owned_ = false;
+    /// The coroutine is a lambda with captures (see `event_loop::create_task`).
+    bool capturing_lambda_ = false;
 
 private:
     static constexpr std::size_t frame_header = 2 * sizeof(void*);
@@ -133,6 +135,19 @@ public:
 
     /// Queues the task's next step on its loop (once, however often it is woken).
     void schedule() noexcept;
+    /// Queues the task from a timer, as asyncio's sleep wakes a task: the timer's own turn comes
+    /// first, in the timer's place in the ready queue (asyncio's `TimerHandle` setting the sleep
+    /// future's result), and only that turn queues the step, at the back (the future's done
+    /// callback, `Task.__wakeup`). Until that first turn has run the wait can still be cancelled
+    /// (`in_timer_turn`); after it, the wait is over. One extra pass through the queue buys
+    /// asyncio's exact order of wake-ups against everything else that is ready.
+    void schedule_from_timer() noexcept;
+    /// True while the task is queued for its timer's turn (see `schedule_from_timer`).
+    [[nodiscard]] bool in_timer_turn() const noexcept { return timer_turn_; }
+    /// Drops the timer's turn and queues the step at the back instead: the sleep was cancelled
+    /// before its timer's turn came (asyncio: the future's cancellation schedules the wake-up
+    /// now). O(queue length): only this rare race pays it.
+    void cancel_timer_turn() noexcept;
 
     /// Runs the chain until it waits on something outside itself, finishes, or uses its budget.
     void step();
@@ -154,6 +169,10 @@ public:
     /// Raises the cancellation requested while the task could not be reached (see proxy), or
     /// delivered by a wait (`deliver_cancel`).
     [[noreturn]] void raise_pending_cancel();
+    /// Forgets the pending or delivered cancellation: the awaited thing ended with a cancellation
+    /// of its own, which the task raises instead (asyncio's `__step` clears `_must_cancel` when
+    /// the exception it throws in is already a `CancelledError`). The request stays counted.
+    void drop_pending_cancel() noexcept;
     /// For a `wait_hook` that ends its wait with a cancellation, and has nowhere to keep it (a
     /// sleep): the task keeps it, to be raised when the wait resumes. Unlike a pending one, a
     /// delivered cancellation is not withdrawn by `uncancel` (asyncio has already cancelled the
@@ -213,6 +232,7 @@ private:
     bool scheduled_ : 1 = false;
     bool started_ : 1 = false;
     bool cancel_delivered_ : 1 = false;  ///< `exception_` is a delivered cancellation
+    bool timer_turn_ : 1 = false;        ///< queued for its timer's turn, not yet for a step
 };
 
 template <class T>
@@ -275,7 +295,13 @@ public:
 
     decltype(auto) await_resume() {
         if (frame_->record_->cancel_pending()) [[unlikely]] {
-            frame_->record_->raise_pending_cancel();
+            // A future or task that ended cancelled gives its own cancellation, message and all,
+            // in place of the pending one (asyncio: the awaited future's CancelledError reaches
+            // Task.__step, which keeps it). Anything else is replaced by the pending one.
+            if constexpr (requires { inner_.ends_cancelled(); }) {
+                if (inner_.ends_cancelled()) frame_->record_->drop_pending_cancel();
+            }
+            if (frame_->record_->cancel_pending()) frame_->record_->raise_pending_cancel();
         }
         return inner_.await_resume();
     }

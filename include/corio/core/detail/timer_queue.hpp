@@ -5,6 +5,11 @@
 /// the number of pending timers; timers come out in (deadline, scheduling order), as asyncio
 /// fires them, and never before their exact deadline.
 ///
+/// A deadline of `time_point::max()` means "never" (what a saturated `now + duration::max()`
+/// gives): such a node is kept apart, out of the wheel, so that it counts in `size()` and can be
+/// removed, but `next_deadline()` ignores it and only `pop_expired(time_point::max())` (the loop
+/// closing) returns it.
+///
 /// This is the seam the timer structure sits behind: `event_loop` uses only `insert`, `remove`,
 /// `empty`, `size`, `next_deadline` and `pop_expired`. How the wheel works: see
 /// src/core/timer_queue.cpp.
@@ -63,13 +68,13 @@ public:
     [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
-    /// A time at or before the earliest deadline, for the loop's poll timeout. Exact when the
+    /// A time at or before the earliest deadline, for the loop's poll timeout; `time_point::max()`
+    /// if no timer has a deadline other than "never" (or none is queued). Exact when the
     /// earliest timer is already due or shares its wheel slot with few others (`scan_limit`);
     /// else the start of that slot's span (the loop wakes early, `pop_expired` finds nothing due
     /// but moves the slot's timers to finer slots or the due list, and the next answer is
     /// closer). Calling `pop_expired(next_deadline())` always makes progress, so a virtual clock
     /// that jumps to this time reaches every deadline exactly. O(1); cached between changes.
-    /// Precondition: not empty.
     [[nodiscard]] time_point next_deadline() const noexcept;
 
     /// Queues `node` (not queued) to fire at `node->deadline`, which may be in the past. O(1).
@@ -86,12 +91,13 @@ private:
     static constexpr unsigned slots = 1u << slot_bits;
     static constexpr unsigned levels = 6;  ///< 48 bits of 1 ms ticks: all of `time_point`
     static constexpr std::uint32_t due_slot = levels * slots;  ///< the sorted list of due nodes
+    static constexpr std::uint32_t never_slot = due_slot + 1;  ///< deadline `time_point::max()`
     static constexpr unsigned scan_limit = 32;  ///< next_deadline reads at most this many nodes
     static constexpr unsigned words = levels * slots / 64;  ///< of the occupied-slots bitmap
 
     static constexpr std::uint64_t seq_mask =
         (std::uint64_t{1} << (64 - timer_node::slot_bits)) - 1;
-    static_assert(due_slot < timer_node::not_queued, "timer_node::slot_ is too narrow");
+    static_assert(never_slot < timer_node::not_queued, "timer_node::slot_ is too narrow");
 
     /// (deadline, seq) order; seq compared modulo 2^53: right for any two nodes inserted fewer
     /// than 2^52 insertions apart.
@@ -116,8 +122,9 @@ private:
         }
     }
 
-    /// Slot lists, level by level (`level * slots + digit`), then the due list at `due_slot`.
-    timer_node* heads_[levels * slots + 1] = {};
+    /// Slot lists, level by level (`level * slots + digit`), then the due list at `due_slot`,
+    /// then the "never" list at `never_slot`.
+    timer_node* heads_[levels * slots + 2] = {};
     timer_node* due_tail_ = nullptr;
     std::uint64_t occupied_[words] = {};  ///< bit `slot`: that slot's list is not empty
     std::uint32_t occupied_words_ = 0;    ///< bit w: occupied_[w] is not zero
