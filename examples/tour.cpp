@@ -158,6 +158,14 @@ static const std::vector<part> tour = {
             "seconds, concurrently, on one thread. A sleeping task is a small coroutine frame and "
             "a timer node, nothing more; scripts/bench measures the time and the memory."),
     }},
+    {"Part 5: synchronization between tasks", {
+        CORIO_CHAPTER(sync, producers_consumers, "A queue between producers and consumers",
+            "Two producers put items on a corio::queue, four consumers get them and call "
+            "task_done(); main gathers the producers, waits with join() until every item was "
+            "consumed, then cancels the consumers, which loop forever. Cancelling a consumer "
+            "blocked in get() loses no item: a cancelled get takes nothing. It runs on the "
+            "virtual clock, with the seed's random sleeps drawn from a fixed seed."),
+    }},
 };
 // clang-format on
 
