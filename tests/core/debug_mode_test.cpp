@@ -183,6 +183,11 @@ namespace {
 // issue 7, item 6: `create_task([&]() -> task<> {...}())` destroys the lambda, whose captures the
 // task reads later. Debug mode reports it and points at `spawn`.
 TEST(DebugMode, CreateTaskOfACapturingLambdaIsReported) {
+#if defined(__clang__) && __clang_major__ < 17
+    // Clang 16 does not pass a coroutine lambda's closure to the promise's constructor (C++20
+    // [dcl.fct.def.coroutine]/5 says it should), so the library cannot see the lambda there.
+    GTEST_SKIP() << "Clang 16 does not give the promise the lambda object";
+#endif
     exception_log log;
     event_loop loop(debug_options());
     log.install(loop);

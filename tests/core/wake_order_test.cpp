@@ -31,8 +31,9 @@ TEST(WakeOrder, EachAwaitTakesAsManyIterationsAsInAsyncio) {
     auto main_task = [&]() -> task<void> {
         bool stop = false;
         auto ticker = corio::spawn([&]() -> task<void> {
-            for (int i = 0; !stop; ++i) {
-                log.push_back("tick" + std::to_string(i));
+            int i = 0;
+            while (!stop) {  // `stop` is set by main_task while this task yields
+                log.push_back("tick" + std::to_string(i++));
                 co_await corio::yield_now();
             }
         });

@@ -196,7 +196,9 @@ public:
     /// empty (moved from); `std::bad_alloc` (then `coro` is destroyed, nothing is scheduled). In
     /// debug mode, a coroutine that is a lambda with captures is reported to the exception
     /// handler: `create_task([&]() -> task<> {...}())` destroys the lambda, and the captures its
-    /// body reads, at the end of the statement; `spawn(lambda)` keeps it alive in the task.
+    /// body reads, at the end of the statement; `spawn(lambda)` keeps it alive in the task. (The
+    /// check needs the compiler to pass the lambda object to the promise's constructor, as C++20
+    /// says: GCC does, Clang 16 does not.)
     template <class T>
     task_handle<T> create_task(task<T> coro, std::string name = {});
 
