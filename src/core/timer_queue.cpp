@@ -83,12 +83,7 @@ void timer_queue::insert(timer_node* node) noexcept {
     node->seq_ = next_seq_++ & seq_mask;
     ++size_;
     if (node->deadline == time_point::max()) {  // "never": kept out of the wheel's reach
-        timer_node* head = heads_[never_slot];
-        node->prev_timer_ = nullptr;
-        node->next_timer_ = head;
-        if (head) head->prev_timer_ = node;
-        heads_[never_slot] = node;
-        node->slot_ = never_slot;
+        link_front(node, never_slot);
         return;
     }
     const std::uint64_t tick = tick_of(node->deadline);
@@ -165,14 +160,18 @@ void timer_queue::place(timer_node* node, std::uint64_t tick) noexcept {
         static_cast<unsigned>(std::bit_width(tick ^ current_) - 1) / slot_bits;  // tick > current_
     const unsigned digit = static_cast<unsigned>(tick >> (slot_bits * level)) & (slots - 1);
     const std::uint32_t slot = level * slots + digit;
+    link_front(node, slot);
+    occupied_[slot / 64] |= std::uint64_t{1} << slot % 64;
+    occupied_words_ |= std::uint32_t{1} << slot / 64;
+}
+
+void timer_queue::link_front(timer_node* node, std::uint32_t slot) noexcept {
     timer_node* head = heads_[slot];
     node->prev_timer_ = nullptr;
     node->next_timer_ = head;
     if (head) head->prev_timer_ = node;
     heads_[slot] = node;
     node->slot_ = slot;
-    occupied_[slot / 64] |= std::uint64_t{1} << slot % 64;
-    occupied_words_ |= std::uint32_t{1} << slot / 64;
 }
 
 void timer_queue::insert_due(timer_node* node) noexcept {

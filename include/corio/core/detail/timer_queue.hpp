@@ -112,6 +112,8 @@ private:
     };
     bool earliest_slot(slot_ref& out) const noexcept;
     void place(timer_node* node, std::uint64_t tick) noexcept;
+    /// Pushes `node` at the front of slot list `slot` (a wheel slot or the "never" list).
+    void link_front(timer_node* node, std::uint32_t slot) noexcept;
     void insert_due(timer_node* node) noexcept;
     void unlink(timer_node* node) noexcept;
     void advance(std::uint64_t target) noexcept;
