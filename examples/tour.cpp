@@ -166,6 +166,67 @@ static const std::vector<part> tour = {
             "blocked in get() loses no item: a cancelled get takes nothing. It runs on the "
             "virtual clock, with the seed's random sleeps drawn from a fixed seed."),
     }},
+    {"Part 6: threads (Python's threading)", {
+        CORIO_CHAPTER(thread, student_lab, "Threads with arguments",
+            "corio::threading::thread is Python's threading.Thread: made with a function and its "
+            "arguments, started by start(), waited for by join(). Four students do their labs on "
+            "four threads, then again after sleeping. The thread examples print in the order "
+            "the seed's run did: the threads take turns instead of sleeping, so the output is "
+            "the same on every run."),
+        CORIO_CHAPTER(thread, named_threads, "Named threads and the current thread",
+            "Every thread has a name: the one given, or Thread-N. current_thread() tells a "
+            "thread who it is; the kernel gets the name too (what top -H shows). Subclassing "
+            "Thread to override run() becomes a class with operator()."),
+        CORIO_CHAPTER(thread, daemon_threads, "Daemon threads and join with a timeout",
+            "A non-daemon thread is joined by its owner's destructor at the latest; a daemon "
+            "thread is detached and nothing waits for it. join(timeout) returns false while the "
+            "thread still runs, and is_alive() says so; join() waits."),
+        CORIO_CHAPTER(thread, enumerate_threads, "Walking all threads",
+            "threading::enumerate() lists the main thread and every thread alive; the main "
+            "thread joins all the others through the list. A thread that ended drops off it."),
+        CORIO_CHAPTER(thread, timers, "Timers",
+            "A corio::threading::timer calls a function after a delay on a thread of its own, "
+            "unless cancel() came first. Cancelling wakes the timer's thread at once: t2, "
+            "cancelled, never runs and does not sleep out its hour."),
+        CORIO_CHAPTER(thread, thread_event, "Events between threads",
+            "corio::threading::event is threading.Event: set(), clear(), is_set(), and wait() "
+            "with an optional timeout that returns false if the flag was not set in time. One "
+            "thread blocks until the event is set; the other does other work each time its "
+            "wait times out."),
+        CORIO_CHAPTER(thread, counter_lock, "A counter under a lock",
+            "threading.Lock is std::mutex, and `with lock:` is std::lock_guard: corio does not "
+            "wrap what the standard library has. Two workers increment a counter four times "
+            "each; the total is 8."),
+        CORIO_CHAPTER(thread, try_lock_retry, "Trying a lock without blocking",
+            "lock.acquire(False) is std::mutex::try_lock: the worker tries, counts, and goes on "
+            "whether it got the lock or not, until it had it three times. A stop event ends the "
+            "lock holder."),
+        CORIO_CHAPTER(thread, rlock, "Re-entrant locks",
+            "An RLock (std::recursive_mutex) can be taken again by the thread that holds it; a "
+            "Lock cannot. Python's Lock belongs to no thread, like std::binary_semaphore; a "
+            "std::mutex must never be locked twice by its owner."),
+        CORIO_CHAPTER(thread, condition_consumers, "A condition: one producer wakes two consumers",
+            "threading.Condition is a std::mutex with a std::condition_variable; notify_all() "
+            "wakes every consumer. Waiting with a predicate means a consumer that comes late "
+            "does not miss the notification."),
+        CORIO_CHAPTER(thread, active_pool, "A semaphore keeps a pool to two",
+            "threading.Semaphore(2) is std::counting_semaphore<2>: four threads want in, two at "
+            "a time get in, and the pool's list, guarded by a mutex, never shows more than two."),
+        CORIO_CHAPTER(thread, thread_local_data, "Thread-local data",
+            "threading.local() is C++'s thread_local: each thread has its own value, made (and "
+            "its initializer run) the first time that thread uses it."),
+    }},
+    {"Part 7: between threads and the loop", {
+        CORIO_CHAPTER(thread, run_in_executor, "Blocking calls off the loop",
+            "A blocking call (here a read that waits for a device) runs on the loop's default "
+            "executor through run_in_executor, while a task on the loop keeps ticking; "
+            "to_thread is the same in asyncio's newer spelling, and the call's exception comes "
+            "out of the co_await."),
+        CORIO_CHAPTER(thread, cpu_bound_pool, "CPU-bound work in parallel",
+            "Seed 000 says two CPU-bound Python threads run one after the other. C++ has no GIL: "
+            "the same count of primes, split over a thread_pool with one thread per core, gives "
+            "the same answer sooner (the speed-up is printed on standard error)."),
+    }},
 };
 // clang-format on
 

@@ -12,6 +12,7 @@
 #include <corio/core/future.hpp>
 #include <corio/core/gather.hpp>
 #include <corio/core/handle.hpp>
+#include <corio/core/remote_loop.hpp>
 #include <corio/core/run.hpp>
 #include <corio/core/shield.hpp>
 #include <corio/core/sleep.hpp>

@@ -91,6 +91,11 @@ void dump_tasks(event_loop& loop, std::ostream& out) {
         text += "\" (";
         text += state_of(r);
         text += ")\n";
+        if (r.waiting_ && r.waiting_->ops && !r.is_scheduled() && !r.in_step()) {
+            text += "  waiting for ";
+            r.waiting_->ops->describe(r.waiting_, text);
+            text += '\n';
+        }
         describe_stack(r, text);
     }
     out << text;  // one write: a dump is not interleaved with other output of this thread

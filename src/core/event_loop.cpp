@@ -15,7 +15,9 @@
 
 #include <corio/core/detail/task_frame.hpp>
 #include <corio/core/event_loop.hpp>
+#include <corio/core/remote_loop.hpp>
 #include <corio/core/task_handle.hpp>
+#include <corio/thread/thread_pool.hpp>
 
 #include "backend/backend.hpp"
 #include "loop_registry.hpp"
@@ -27,7 +29,17 @@ namespace {
 /// fairness bound that lets `yield_now` cost no syscall (Tokio's `event_interval` is 61 too).
 constexpr std::size_t poll_interval = 61;
 
-thread_local std::vector<const event_loop*> live_loops;
+/// Every loop in the process that is not destroyed. Process-wide, not per thread: a loop may be
+/// made on one thread and run on another. Never destroyed (static destruction order would race
+/// with loops destroyed late), and reachable, so not a leak.
+struct loop_registry {
+    std::mutex mutex;
+    std::vector<const event_loop*> loops;
+};
+loop_registry& live_loops() {
+    static auto* const registry = new loop_registry;
+    return *registry;
+}
 
 /// A time at or after `clock::now()`, read cheaply: the kernel's coarse monotonic clock (the
 /// time of the last tick, read from the vDSO without a counter read) plus its resolution. Tells
@@ -59,10 +71,19 @@ bool debug_from_environment() {
 }  // namespace
 
 namespace detail {
-void register_live_loop(const event_loop* loop) { live_loops.push_back(loop); }
-void unregister_live_loop(const event_loop* loop) noexcept { std::erase(live_loops, loop); }
+void register_live_loop(const event_loop* loop) {
+    std::lock_guard lock(live_loops().mutex);
+    live_loops().loops.push_back(loop);
+}
+void unregister_live_loop(const event_loop* loop) noexcept {
+    std::lock_guard lock(live_loops().mutex);
+    std::erase(live_loops().loops, loop);
+}
 bool is_live_loop(const event_loop* loop) noexcept {
-    return std::find(live_loops.begin(), live_loops.end(), loop) != live_loops.end();
+    if (loop == running_loop) return true;  // the common case, without the lock
+    std::lock_guard lock(live_loops().mutex);
+    const auto& loops = live_loops().loops;
+    return std::find(loops.begin(), loops.end(), loop) != loops.end();
 }
 bool loop_accepts_callbacks(const event_loop* loop) noexcept {
     return is_live_loop(loop) && !loop->is_closed();
@@ -79,7 +100,10 @@ void cancel_callback(callback_node* node) noexcept {
 }  // namespace detail
 
 event_loop::event_loop(loop_options options)
-    : options_(options), backend_(detail::make_epoll_backend()) {
+    : options_(options),
+      backend_(detail::make_epoll_backend()),
+      anchor_(std::make_shared<detail::loop_anchor>()) {
+    anchor_->loop = this;
     debug_ = options.debug == debug_mode::on ||
              (options.debug == debug_mode::from_environment && debug_from_environment());
     detail::register_live_loop(this);
@@ -87,7 +111,38 @@ event_loop::event_loop(loop_options options)
 
 event_loop::~event_loop() {
     if (!closed_) close();
+    {
+        // A thread posting through a remote_loop holds this lock while it touches the loop.
+        std::lock_guard lock(anchor_->mutex);
+        anchor_->loop = nullptr;
+    }
     detail::unregister_live_loop(this);
+}
+
+bool event_loop::is_closed_threadsafe() const {
+    std::lock_guard lock(threadsafe_mutex_);
+    return closed_;
+}
+
+void event_loop::check_thread_slow() const {
+    const std::thread::id owner = owner_.load(std::memory_order_relaxed);
+    if (owner != std::thread::id() && owner != std::this_thread::get_id()) {
+        throw wrong_thread_error(
+            "Non-thread-safe operation invoked on an event loop other than the current one: use "
+            "call_soon_threadsafe, remote_loop, or a concurrent_future");
+    }
+}
+
+thread_pool& event_loop::default_executor() {
+    check_runnable();
+    check_thread();
+    if (!default_executor_) {
+        // asyncio's default: min(32, CPUs + 4) threads, started as jobs arrive.
+        const std::size_t cpus = std::max(1u, std::thread::hardware_concurrency());
+        default_executor_ = std::make_unique<thread_pool>(
+            thread_pool_options{std::min<std::size_t>(32, cpus + 4), "corio-default"});
+    }
+    return *default_executor_;
 }
 
 time_point event_loop::time() const noexcept {
@@ -129,11 +184,13 @@ void event_loop::enter_running() {
         throw std::logic_error("cannot run an event loop while another is running on this thread");
     }
     running_ = true;
+    owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
     detail::running_loop = this;
 }
 
 void event_loop::leave_running() noexcept {
     running_ = false;
+    owner_.store(std::thread::id(), std::memory_order_relaxed);
     stopping_ = false;
     detail::running_loop = nullptr;
 }
@@ -176,6 +233,14 @@ void event_loop::close() {
     while (!timers_.empty()) {
         detail::timer_node* node = timers_.pop_expired(time_point::max());
         if (node->ops->discard) node->ops->discard(node);
+    }
+    // Last, the default executor's jobs finish (asyncio.run's shutdown_default_executor). Only now:
+    // a job waiting for something of this loop (a run_coroutine_threadsafe future) has been
+    // released by the cancellations above instead of waiting for a loop that no longer runs, and
+    // what jobs post back here is refused.
+    if (default_executor_) {
+        default_executor_->shutdown(shutdown_wait::wait, pending_jobs::run);
+        default_executor_.reset();
     }
 }
 
@@ -269,26 +334,23 @@ const detail::timer_ops event_loop::callback_timer_ops{
     [](detail::timer_node* n) noexcept { static_cast<detail::callback_node*>(n)->release(); }};
 
 void event_loop::post_threadsafe(detail::callback_node* node) {
-    struct releaser {
-        void operator()(detail::callback_node* n) const noexcept { n->release(); }
-    };
-    std::unique_ptr<detail::callback_node, releaser> owned(node);
+    if (try_post_threadsafe(node)) return;
+    // Refused: the callable is destroyed here, outside the lock (its destructor may do anything).
+    node->release();
+    throw std::logic_error("event loop is closed");
+}
+
+bool event_loop::try_post_threadsafe(detail::callback_node* node) noexcept {
     node->loop = this;
     node->ready_node::ops = &callback_ready_ops;
-    {
-        std::lock_guard lock(threadsafe_mutex_);
-        if (!closed_) {
-            threadsafe_.push(owned.release());  // its one reference becomes the queue's
-            threadsafe_count_.fetch_add(1);
-            // Under the lock: once it is released the loop's thread may close and destroy the
-            // loop, backend included. An eventfd write is cheap, and wake() coalesces.
-            backend_->wake();
-            return;
-        }
-    }
-    // Refused: the callable is destroyed here, outside the lock (its destructor may do anything).
-    owned.reset();
-    throw std::logic_error("event loop is closed");
+    std::lock_guard lock(threadsafe_mutex_);
+    if (closed_) return false;
+    threadsafe_.push(node);  // its one reference becomes the queue's
+    threadsafe_count_.fetch_add(1);
+    // Under the lock: once it is released the loop's thread may close and destroy the loop,
+    // backend included. An eventfd write is cheap, and wake() coalesces.
+    backend_->wake();
+    return true;
 }
 
 void event_loop::drain_threadsafe() {

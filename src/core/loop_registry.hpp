@@ -1,5 +1,6 @@
 #pragma once
-// Which loops are alive on this thread. A future or task may outlive its loop (a handle kept after
+// Which loops are alive, in the whole process (a loop may be made on one thread and run on
+// another). A future or task may outlive its loop (a handle kept after
 // run() returned); its final report then goes to the default handler, not to a dead loop.
 
 namespace corio {

@@ -107,7 +107,7 @@ bool task_record_base::request_cancel(std::string message) {
     }
     // Counted only once nothing can throw (a hook or the exception may fail to allocate): a
     // request that throws leaves the task as if it had never been made.
-    if (waiting_ && !in_step_ && waiting_->cancel(waiting_, message)) {
+    if (waiting_ && !in_step_ && waiting_->ops->cancel(waiting_, message)) {
         ++cancel_requests_;
         return true;
     }
@@ -123,7 +123,7 @@ void task_record_base::hand_pending_cancel_to_wait() {
     std::exception_ptr pending = std::exchange(exception_, nullptr);
     bool taken = false;
     try {
-        taken = waiting_->cancel(waiting_, cancellation_message(pending));
+        taken = waiting_->ops->cancel(waiting_, cancellation_message(pending));
     } catch (...) {
         exception_ = std::move(pending);
         throw;

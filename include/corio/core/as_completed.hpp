@@ -29,9 +29,11 @@ public:
     using child = watched_child<as_completed_core>;
 
     as_completed_core() noexcept
-        : wait_point([](wait_point& p, const std::string& message) {
-              return static_cast<as_completed_core&>(p).on_cancel(message);
-          }) {}
+        : wait_point(
+              [](wait_point& p, const std::string& message) {
+                  return static_cast<as_completed_core&>(p).on_cancel(message);
+              },
+              "as_completed") {}
 
     void on_done(std::size_t index) noexcept {
         order_[tail_++] = index;

@@ -15,15 +15,22 @@ class event_loop;
 /// The format is stable (tools and tests may parse it); the example shows everything it uses:
 /// @code
 /// Task "fetcher" (waiting)
+///   waiting for lock held by Task "writer"
 ///   at corio::task<int> fetch(int) (examples/x.cpp:12)
 ///   at corio::task<void> main_task() (examples/x.cpp:30)
 /// Task "Task-3" (not started)
 /// @endcode
-/// - A block per task: `Task "<name>" (<state>)`, then one `  at <function> (<file>:<line>)` line
-///   per coroutine of the chain, innermost first. The function is named as the compiler's
-///   `std::source_location` names it (Clang: with the return type; GCC: without), the file as it
-///   was given to the compiler. Coroutines of corio's machinery (`corio::detail`, such as the one
-///   `spawn` wraps a callable in) are left out.
+/// - A block per task: `Task "<name>" (<state>)`; for a waiting task, `  waiting for <what>`
+///   naming what it waits for: `sleep, due in 1.500 s` (on the loop's clock), `Task "<name>"`,
+///   `a Future`, `gather` / `wait` / `shield` / `as_completed`, `lock held by Task "<name>"`,
+///   `event (not set)`, `semaphore (value 0, 2 waiting)`, `condition (a notify)`,
+///   `barrier (1 of 3 arrived)`, `queue get (0 items, maxsize 10)`, `queue put (...)`,
+///   `channel receive (empty)`, `channel send (full)`, `concurrent_future (set by another
+///   thread)` (no line for an awaitable corio does not know); then one `  at <function>
+///   (<file>:<line>)` line per coroutine of the chain, innermost first. The function is named as
+///   the compiler's `std::source_location` names it (Clang: with the return type; GCC: without),
+///   the file as it was given to the compiler. Coroutines of corio's machinery (`corio::detail`,
+///   such as the one `spawn` wraps a callable in) are left out.
 /// - The state is `not started` (created, first step not run yet: no frames are listed),
 ///   `scheduled` (woken, its next step is queued), `waiting` (suspended on something outside
 ///   itself: a sleep, a future, another task, I/O) or `running` (it is the task calling

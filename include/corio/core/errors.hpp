@@ -44,6 +44,22 @@ public:
     using std::logic_error::logic_error;
 };
 
+/// A loop-bound object was used from a thread other than its loop's, reported in debug mode
+/// (asyncio's "Non-thread-safe operation invoked on an event loop other than the current one").
+/// Cross threads explicitly instead: `call_soon_threadsafe`, `remote_loop`, `concurrent_future`,
+/// `channel`.
+class wrong_thread_error : public std::logic_error {
+public:
+    using std::logic_error::logic_error;
+};
+
+/// A task awaited a future or task that belongs to another loop (asyncio's "got Future attached
+/// to a different loop"). Only `concurrent_future` and `channel` are awaitable from any loop.
+class different_loop_error : public std::logic_error {
+public:
+    using std::logic_error::logic_error;
+};
+
 namespace detail {
 /// Throws `invalid_state_error(message)` for a call on an empty handle; kept out of line of the
 /// callers, whose check is then one predictable branch.

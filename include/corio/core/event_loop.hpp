@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -29,8 +30,13 @@ class task;
 template <class T>
 class task_handle;
 class task_ref;
+class remote_loop;
+class thread_pool;
+template <class T>
+class concurrent_future;
 
 namespace detail {
+struct loop_anchor;
 class io_backend;
 class task_record_base;
 void shutdown(event_loop& loop) noexcept;
@@ -64,10 +70,18 @@ struct exception_context {
     std::string task_name;         ///< the task concerned, if any
 };
 
+/// The tag that makes `event_loop::run_in_executor` use the loop's default executor (asyncio's
+/// `run_in_executor(None, ...)`).
+struct default_executor_t {
+    explicit default_executor_t() = default;
+};
+inline constexpr default_executor_t default_executor{};
+
 /// asyncio's event loop.
 ///
 /// Thread safety: everything runs on the thread that runs the loop, except `call_soon_threadsafe`
-/// (and `stop` through it), which any thread may call.
+/// (and `stop` through it) and `remote()`, which any thread may call. In debug mode, scheduling a
+/// callback or a task from another thread while the loop runs throws `wrong_thread_error`.
 class event_loop {
 public:
     using exception_handler = std::function<void(event_loop&, const exception_context&)>;
@@ -121,6 +135,7 @@ public:
     /// loop goes on.
     template <class F>
     handle call_soon(F&& fn) {
+        check_thread();
         auto* node = make_callback(std::forward<F>(fn));
         node->add_ref();  // the queue's reference
         schedule(node);
@@ -153,6 +168,7 @@ public:
     /// An exception thrown by `fn` goes to the exception handler, as for `call_soon`.
     template <class F>
     timer_handle call_at(time_point when, F&& fn) {
+        check_thread();
         timer_handle h(make_callback(std::forward<F>(fn)));  // frees the node if add_timer throws
         h.node_->deadline = when;
         h.node_->timer_node::ops = &callback_timer_ops;
@@ -179,6 +195,35 @@ public:
         // ready queue, which allocates nothing and cannot fail.
         post_threadsafe(new detail::callback_impl<std::decay_t<F>>(std::forward<F>(fn)));
     }
+
+    /// A thread-safe reference to this loop that may outlive it (see `remote_loop.hpp`): what a
+    /// thread keeps to post work here without knowing when the loop goes away.
+    ///
+    /// Thread safety: any thread.
+    [[nodiscard]] remote_loop remote() const noexcept;
+
+    // ---- threads (defined in <corio/thread/thread_pool.hpp>) ---------------------------------
+
+    /// Runs `fn(args...)` on `pool` and returns the future of its result, to `co_await` (asyncio's
+    /// `loop.run_in_executor`). The job is queued at once. See `thread_pool::submit`.
+    ///
+    /// Cancel safety: cancelling the task that awaits the result cancels the job if it has not
+    /// started (it never runs); a job already running runs to the end and its result is dropped.
+    ///
+    /// Errors: `executor_shutdown_error` if the pool is shut down; what `fn` throws comes out of
+    /// the `co_await`.
+    template <class F, class... Args>
+    auto run_in_executor(thread_pool& pool, F&& fn, Args&&... args);
+    /// As above, on the loop's default executor (`default_executor()`).
+    template <class F, class... Args>
+    auto run_in_executor(default_executor_t, F&& fn, Args&&... args);
+
+    /// The loop's own thread pool, made on first use with asyncio's default size (min(32, hardware
+    /// threads + 4)): what `to_thread` and `run_in_executor(default_executor, ...)` use. `close()`
+    /// shuts it down, waiting for its jobs.
+    ///
+    /// Thread safety: the loop's thread only.
+    thread_pool& default_executor();
 
     // ---- tasks -------------------------------------------------------------------------------
 
@@ -228,9 +273,23 @@ public:
     void register_task(detail::task_record_base* task) noexcept;
     void unregister_task(detail::task_record_base* task) noexcept;
     std::uint64_t next_task_id() noexcept { return ++task_counter_; }
+    /// In debug mode, throws `wrong_thread_error` if the loop is running on another thread
+    /// (asyncio's `_check_thread`). Call before touching loop-bound state from a public member.
+    void check_thread() const {
+        if (debug_) [[unlikely]]
+            check_thread_slow();
+    }
 
 private:
     friend void detail::shutdown(event_loop& loop) noexcept;
+    friend class remote_loop;
+
+    /// Queues a node made on another thread (takes its only reference) and returns true, unless
+    /// the loop is closed: then returns false and leaves the node to the caller.
+    bool try_post_threadsafe(detail::callback_node* node) noexcept;
+    /// `is_closed()` for other threads (under the lock `close()` sets it with).
+    [[nodiscard]] bool is_closed_threadsafe() const;
+    void check_thread_slow() const;
 
     template <class F>
     detail::callback_node* make_callback(F&& fn) {
@@ -276,7 +335,14 @@ private:
     /// Ready items run since the loop last polled I/O and timers; see run_once.
     std::size_t since_poll_ = 0;
 
-    std::mutex threadsafe_mutex_;
+    /// Shared with every `remote_loop`; cleared when the loop is destroyed.
+    std::shared_ptr<detail::loop_anchor> anchor_;
+    /// The thread running the loop, or none (debug mode's `check_thread`; atomic because the
+    /// wrong thread reads it).
+    std::atomic<std::thread::id> owner_{};
+    std::unique_ptr<thread_pool> default_executor_;
+
+    mutable std::mutex threadsafe_mutex_;
     /// Callback nodes posted by other threads, linked through `next_ready` (under the mutex).
     detail::ready_queue threadsafe_;
     std::atomic<std::size_t> threadsafe_count_{0};  ///< read without the mutex, to skip it

@@ -52,9 +52,11 @@ public:
     using child = watched_child<gather_core>;
 
     explicit gather_core(gather_mode mode) noexcept
-        : wait_point([](wait_point& p, const std::string& message) {
-              return static_cast<gather_core&>(p).on_cancel(message);
-          }),
+        : wait_point(
+              [](wait_point& p, const std::string& message) {
+                  return static_cast<gather_core&>(p).on_cancel(message);
+              },
+              "gather"),
           mode_(mode) {}
 
     [[nodiscard]] bool ready() const noexcept { return outcome_ != outcome::pending; }

@@ -23,9 +23,11 @@ namespace detail {
 class done_waiter : public wait_point {
 public:
     explicit done_waiter(future_core& target) noexcept
-        : wait_point([](wait_point& p, const std::string& message) {
-              return static_cast<done_waiter&>(p).on_cancel(message);
-          }),
+        : wait_point(
+              [](wait_point& p, const std::string& message) {
+                  return static_cast<done_waiter&>(p).on_cancel(message);
+              },
+              "shield"),
           target_(&target) {}
     /// Moves are only made before the wait starts (the proxy takes the awaiter in): a fresh wait.
     done_waiter(done_waiter&& other) noexcept : done_waiter(*other.target_) {}

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <coroutine>
+#include <cstdio>
 #include <exception>
 #include <optional>
 #include <string>
@@ -54,25 +55,8 @@ public:
         static constexpr timer_ops wake{
             [](timer_node* t) { static_cast<sleep_awaiter*>(t)->task_->schedule_from_timer(); }};
         timer_node::ops = &wake;
-        wait_hook::cancel = [](wait_hook* h, const std::string& message) {
-            auto* self = static_cast<sleep_awaiter*>(h);
-            // Once the timer's turn has run the sleep is over (asyncio: its future has its
-            // result): not interruptible any more, so the request stays pending, and
-            // `uncancel()` can still withdraw it. This is the template of every wait's cancel
-            // hook: end the wait only while it is really waiting, and never replace a
-            // cancellation already given (`request_cancel` does not call a hook again then).
-            task_record_base* const task = self->task_;
-            if (!self->queued() && !task->in_timer_turn()) return false;
-            // Allocate first: if that throws, the task must still be asleep on its timer.
-            task->deliver_cancel(message);
-            if (self->queued()) {
-                task->loop()->remove_timer(self);
-                task->schedule();
-            } else {
-                task->cancel_timer_turn();
-            }
-            return true;
-        };
+        static constexpr wait_ops ops{&cancel_sleep, &describe_sleep};
+        wait_hook::ops = &ops;
         loop->add_timer(this);
         task_->waiting_ = this;
     }
@@ -87,6 +71,44 @@ public:
     }
 
 private:
+    static bool cancel_sleep(wait_hook* h, const std::string& message) {
+        auto* self = static_cast<sleep_awaiter*>(h);
+        // Once the timer's turn has run the sleep is over (asyncio: its future has its result):
+        // not interruptible any more, so the request stays pending, and `uncancel()` can still
+        // withdraw it. This is the template of every wait's cancel hook: end the wait only while
+        // it is really waiting, and never replace a cancellation already given (`request_cancel`
+        // does not call a hook again then).
+        task_record_base* const task = self->task_;
+        if (!self->queued() && !task->in_timer_turn()) return false;
+        // Allocate first: if that throws, the task must still be asleep on its timer.
+        task->deliver_cancel(message);
+        if (self->queued()) {
+            task->loop()->remove_timer(self);
+            task->schedule();
+        } else {
+            task->cancel_timer_turn();
+        }
+        return true;
+    }
+
+    /// "sleep, due in 1.500 s" (on the loop's clock), or "sleep, due now" once its timer fired.
+    static void describe_sleep(const wait_hook* h, std::string& out) {
+        const auto* self = static_cast<const sleep_awaiter*>(h);
+        if (!self->queued()) {
+            out += "sleep, due now";
+            return;
+        }
+        if (self->deadline == time_point::max()) {
+            out += "sleep, never due";
+            return;
+        }
+        const duration left = sub_saturated(self->deadline, self->task_->loop()->time());
+        char text[48];
+        std::snprintf(text, sizeof text, "sleep, due in %.3f s",
+                      std::chrono::duration<double>(left).count());
+        out += text;
+    }
+
     task_record_base* task_;
 };
 

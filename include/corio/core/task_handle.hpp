@@ -26,7 +26,9 @@ namespace corio {
 /// to no task: `valid()`, `operator bool` and `==` work on it; every other member throws
 /// `invalid_state_error`.
 ///
-/// Thread safety: use only on the task's loop thread.
+/// Thread safety: use only on the task's loop thread (in debug mode, a member called from another
+/// thread while the loop runs throws `wrong_thread_error`). Another thread holds a
+/// `concurrent_future` instead: see `to_concurrent_future`.
 class task_ref {
 public:
     /// An empty reference.
@@ -102,6 +104,7 @@ protected:
                 "task_ref is empty (default-constructed, moved from, or current_task() outside a "
                 "task)");
         }
+        r_->loop()->check_thread();
         return *r_;
     }
 
@@ -175,6 +178,7 @@ private:
         if (!r_) [[unlikely]] {
             detail::throw_empty("task_handle is empty (default-constructed or moved from)");
         }
+        r_->loop()->check_thread();
         return static_cast<record_type&>(*r_.get());
     }
 };
@@ -228,6 +232,7 @@ auto spawn(F&& fn, Args&&... args) {
 template <class T>
 task_handle<T> event_loop::create_task(task<T> coro, std::string name) {
     check_runnable();
+    check_thread();
     if (!coro.valid()) throw std::invalid_argument("create_task: empty task");
     // A coroutine lambda reads its captures through the closure object, which a temporary
     // (`create_task([&]() -> task<> {...}())`) destroys at the end of the statement, long before

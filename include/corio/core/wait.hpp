@@ -47,9 +47,11 @@ public:
     using child = watched_child<wait_core>;
 
     explicit wait_core(return_when when) noexcept
-        : wait_point([](wait_point& p, const std::string& message) {
-              return static_cast<wait_core&>(p).on_cancel(message);
-          }),
+        : wait_point(
+              [](wait_point& p, const std::string& message) {
+                  return static_cast<wait_core&>(p).on_cancel(message);
+              },
+              "wait"),
           when_(when) {}
 
     [[nodiscard]] bool ready() const noexcept { return outcome_ != outcome::pending; }

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
+#include <string>
 
 #include <corio/core/task.hpp>
 #include <corio/sync/detail/waiter.hpp>
@@ -154,6 +155,10 @@ private:
     }
     /// Every waiter was woken and checks the state itself: an unused wake-up passes nothing on.
     void return_grant(detail::grant_waiter&) noexcept override {}
+    void describe_wait(std::string& out, const detail::grant_waiter&) const override {
+        out +=
+            "barrier (" + std::to_string(count_) + " of " + std::to_string(parties_) + " arrived)";
+    }
 
     detail::waiter_queue waiters_;
     std::size_t parties_;

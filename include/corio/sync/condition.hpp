@@ -5,6 +5,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <exception>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -146,6 +147,9 @@ private:
     }
     /// A notified waiter that will never use its notification: notify one more (gh-112202).
     void return_grant(detail::grant_waiter&) noexcept override { wake(1); }
+    void describe_wait(std::string& out, const detail::grant_waiter&) const override {
+        out += "condition (a notify)";
+    }
 
     task<void> wait_unchecked() {
         lock_->release();

@@ -4,6 +4,7 @@
 
 #include <coroutine>
 #include <cstddef>
+#include <string>
 
 #include <corio/sync/detail/waiter.hpp>
 
@@ -23,7 +24,7 @@ struct event_statistics {
 /// `cancelled_error` and nothing else changes (an event has nothing to pass on).
 ///
 /// Thread safety: the loop's thread only; the event must outlive its waiters. For plain threads,
-/// `corio::thread::event` (to come) or `std::condition_variable`.
+/// `corio::threading::event` or `std::condition_variable`.
 ///
 /// Example:
 /// @code
@@ -72,6 +73,9 @@ public:
 
 private:
     void return_grant(detail::grant_waiter&) noexcept override {}  // nothing to pass on
+    void describe_wait(std::string& out, const detail::grant_waiter&) const override {
+        out += "event (not set)";
+    }
 
     detail::waiter_queue waiters_;
     bool set_ = false;

@@ -4,6 +4,7 @@
 
 #include <coroutine>
 #include <cstddef>
+#include <string>
 #include <utility>
 
 #include <corio/core/errors.hpp>
@@ -88,6 +89,7 @@ public:
         bool await_ready() noexcept {
             if (lock_->locked_) return false;
             lock_->locked_ = true;
+            lock_->holder_ = detail::current_record;
             waiter_.grant_now();
             return true;
         }
@@ -115,6 +117,7 @@ public:
     [[nodiscard]] bool acquire_nowait() noexcept {
         if (locked_) return false;
         locked_ = true;
+        holder_ = detail::current_record;
         return true;
     }
 
@@ -136,14 +139,20 @@ private:
     /// To the first waiter, or free.
     void hand_over() noexcept {
         if (detail::grant_waiter* next = waiters_.front()) {
+            holder_ = next->task();
             next->grant();  // stays locked: ownership moves to the woken waiter
         } else {
             locked_ = false;
+            holder_ = nullptr;
         }
     }
     void return_grant(detail::grant_waiter&) noexcept override { hand_over(); }
+    void describe_wait(std::string& out, const detail::grant_waiter& w) const override;
 
     detail::waiter_queue waiters_;
+    /// The task that took the lock last (for `dump_tasks` only: a lock has no owner in asyncio,
+    /// and any task may release it). Never dereferenced unless found among the live tasks.
+    const detail::task_record_base* holder_ = nullptr;
     bool locked_ = false;
 };
 

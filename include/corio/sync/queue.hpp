@@ -9,6 +9,7 @@
 #include <functional>
 #include <limits>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -237,13 +238,19 @@ private:
     /// `grant_waiter` out of its queue no longer knows), so each side is its own source.
     class side final : public detail::grant_source {
     public:
-        side(queue_base* q, void (queue_base::*returned)() noexcept) noexcept
-            : q_(q), returned_(returned) {}
+        side(queue_base* q, void (queue_base::*returned)() noexcept, const char* what) noexcept
+            : q_(q), returned_(returned), what_(what) {}
 
     private:
         void return_grant(detail::grant_waiter&) noexcept override { (q_->*returned_)(); }
+        void describe_wait(std::string& out, const detail::grant_waiter&) const override {
+            out += what_;
+            out += " (" + std::to_string(q_->items_.size()) + " items, maxsize " +
+                   std::to_string(q_->maxsize_) + ")";
+        }
         queue_base* q_;
         void (queue_base::*returned_)() noexcept;
+        const char* what_;
     };
 
     /// Items a newcomer may take: those not kept for woken getters.
@@ -291,10 +298,15 @@ private:
     detail::waiter_queue putters_;
     std::size_t granted_getters_ = 0;  ///< woken getters that have not run: each keeps an item
     std::size_t granted_putters_ = 0;  ///< woken putters that have not run: each keeps a slot
-    std::size_t unfinished_ = 0;
     event finished_;
-    side getter_side_{this, &queue_base::getter_returned};
-    side putter_side_{this, &queue_base::putter_returned};
+    // Not next to granted_putters_: a put's await_resume updates both, and GCC 12 merges the two
+    // updates into one 16-byte load and store. That load overlaps the 8-byte store of
+    // await_ready's ++granted_putters_ just before, cannot take its value from the store buffer,
+    // and waits for the store to complete: about 3 ns per put, a third of bench_sync_queue's
+    // time per item.
+    std::size_t unfinished_ = 0;
+    side getter_side_{this, &queue_base::getter_returned, "queue get"};
+    side putter_side_{this, &queue_base::putter_returned, "queue put"};
     bool shut_down_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 #include <corio/core/errors.hpp>
@@ -138,6 +139,10 @@ private:
         }
     }
     void return_grant(detail::grant_waiter&) noexcept override { hand_over(); }
+    void describe_wait(std::string& out, const detail::grant_waiter&) const override {
+        out += "semaphore (value " + std::to_string(value_) + ", " +
+               std::to_string(waiters_.size()) + " waiting)";
+    }
 
     detail::waiter_queue waiters_;
     std::size_t value_;

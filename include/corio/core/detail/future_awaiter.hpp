@@ -4,6 +4,7 @@
 
 #include <coroutine>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -28,7 +29,13 @@ public:
         if (attached_) state_->detach(this);  // the waiting task was destroyed while waiting
     }
 
-    bool await_ready() const noexcept { return state_->done(); }
+    /// Errors: `different_loop_error` if the awaited thing belongs to another loop than the
+    /// awaiting task's (its state is that loop's thread's alone: even `done()` would race).
+    bool await_ready() const {
+        if (current_record && state_->loop() != current_record->loop()) [[unlikely]]
+            throw_different_loop();
+        return state_->done();
+    }
 
     void await_suspend(std::coroutine_handle<>) noexcept {
         waiter_ = current_record;
@@ -37,9 +44,21 @@ public:
             self->attached_ = false;
             self->waiter_->schedule();
         };
-        wait_hook::cancel = [](wait_hook* h, const std::string& message) {
-            return static_cast<future_awaiter*>(h)->state_->cancel(message);
-        };
+        static constexpr wait_ops ops{
+            [](wait_hook* h, const std::string& message) {
+                return static_cast<future_awaiter*>(h)->state_->cancel(message);
+            },
+            [](const wait_hook* h, std::string& out) {
+                const future_core& state = *static_cast<const future_awaiter*>(h)->state_;
+                if (std::string_view(state.kind()) == "Task") {
+                    out += "Task \"";
+                    out += state.describe();
+                    out += '"';
+                } else {
+                    out += "a Future";
+                }
+            }};
+        wait_hook::ops = &ops;
         attached_ = true;
         state_->attach(this);
         waiter_->waiting_ = this;
@@ -61,6 +80,12 @@ public:
     }
 
 private:
+    [[noreturn, gnu::cold, gnu::noinline]] static void throw_different_loop() {
+        throw different_loop_error(
+            "a task awaited a future or task attached to a different loop: cross loops with "
+            "to_concurrent_future or run_coroutine_threadsafe");
+    }
+
     core_ref<State> state_;
     task_record_base* waiter_ = nullptr;
     bool attached_ = false;

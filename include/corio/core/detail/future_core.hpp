@@ -85,6 +85,11 @@ public:
     /// `cancelled_error`, or `invalid_state_error` while pending. Marks the exception retrieved.
     void rethrow_if_failed();
 
+    /// "Future" or "Task", as asyncio names them in its messages.
+    [[nodiscard]] virtual const char* kind() const noexcept { return "Future"; }
+    /// For reports and `dump_tasks`: "Task-3", "Future", ...
+    [[nodiscard]] virtual std::string describe() const;
+
     /// Adds `node` to the completion list; if already done, fires it at once.
     void attach(completion_node* node) noexcept;
     /// Removes a node that has not fired yet.
@@ -98,10 +103,6 @@ protected:
     void complete(future_status status) noexcept;
     /// Called when the last reference goes. Reports an exception nobody retrieved.
     virtual void destroy() noexcept;
-    /// For reports: "Task-3", "Future", ...
-    [[nodiscard]] virtual std::string describe() const;
-    /// "Future" or "Task", as asyncio names them in its messages.
-    [[nodiscard]] virtual const char* kind() const noexcept { return "Future"; }
 
     event_loop* loop_;
     std::exception_ptr exception_;

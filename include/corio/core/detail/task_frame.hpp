@@ -45,12 +45,24 @@ inline constexpr std::uint32_t step_budget = 128;
 /// time on a thread, and a field would cost every sleeping task 8 bytes.
 inline thread_local std::uint32_t budget_left = step_budget;
 
-/// Where a task waits when it waits outside its own chain (a sleep, a future, another task), so
-/// that `cancel()` can reach it. asyncio's `Task._fut_waiter`.
-struct wait_hook {
+struct wait_hook;
+
+/// What a kind of wait does when asked: one static table per kind, so that a waiting task pays
+/// one pointer however many things a wait can be asked.
+struct wait_ops {
     /// Tries to end the wait with a cancellation carrying `message`; true if the task will see
     /// `cancelled_error` from this wait (the hook has woken it or will), false if it cannot.
-    bool (*cancel)(wait_hook*, const std::string& message) = nullptr;
+    bool (*cancel)(wait_hook*, const std::string& message);
+    /// Appends what the task waits for, for `dump_tasks` ("lock held by Task-3", "sleep, due in
+    /// 2.000 s"). Called on the loop's thread, at report time only.
+    void (*describe)(const wait_hook*, std::string& out);
+};
+
+/// Where a task waits when it waits outside its own chain (a sleep, a future, another task, a
+/// lock), so that `cancel()` can reach it and `dump_tasks` can name it. asyncio's
+/// `Task._fut_waiter`.
+struct wait_hook {
+    const wait_ops* ops = nullptr;
 };
 
 /// Promise base of every coroutine that runs inside a task chain.
@@ -212,10 +224,11 @@ public:
     task_record_base* prev_task_ = nullptr;  ///< the loop's list of pending tasks
     task_record_base* next_task_ = nullptr;
 
-protected:
-    ~task_record_base() override;
     [[nodiscard]] std::string describe() const override;
     [[nodiscard]] const char* kind() const noexcept override { return "Task"; }
+
+protected:
+    ~task_record_base() override;
     /// Moves the root frame's return value into the record.
     virtual void take_result(task_frame& root) = 0;
 

@@ -29,11 +29,17 @@ class wait_point : private wait_hook {
 public:
     using cancel_fn = bool (*)(wait_point&, const std::string& message);
 
-    explicit wait_point(cancel_fn on_cancel) noexcept : on_cancel_(on_cancel) {
-        wait_hook::cancel = [](wait_hook* h, const std::string& message) {
-            auto& self = static_cast<wait_point&>(*h);
-            return self.on_cancel_(self, message);
-        };
+    /// `what` names the combinator for `dump_tasks` ("gather", "shield"...): a string literal.
+    wait_point(cancel_fn on_cancel, const char* what) noexcept
+        : on_cancel_(on_cancel), what_(what) {
+        static constexpr wait_ops ops{[](wait_hook* h, const std::string& message) {
+                                          auto& self = static_cast<wait_point&>(*h);
+                                          return self.on_cancel_(self, message);
+                                      },
+                                      [](const wait_hook* h, std::string& out) {
+                                          out += static_cast<const wait_point&>(*h).what_;
+                                      }};
+        wait_hook::ops = &ops;
     }
     wait_point(const wait_point&) = delete;
     wait_point& operator=(const wait_point&) = delete;
@@ -56,6 +62,7 @@ public:
 
 private:
     cancel_fn on_cancel_;
+    const char* what_;
     task_record_base* task_ = nullptr;
 };
 

@@ -39,6 +39,8 @@ public:
     /// `w` was granted something and will never use it (its task was cancelled before it ran, or
     /// torn down): pass it on as a release would. `w` is no longer in any queue.
     virtual void return_grant(grant_waiter& w) noexcept = 0;
+    /// Appends what a waiter here waits for, for `dump_tasks` ("lock held by Task \"db\"").
+    virtual void describe_wait(std::string& out, const grant_waiter& w) const = 0;
 
 protected:
     grant_source() = default;
@@ -78,7 +80,11 @@ public:
     };
 
     explicit grant_waiter(grant_source& source) noexcept : source_(&source) {
-        wait_hook::cancel = &on_cancel;
+        static constexpr wait_ops ops{&on_cancel, [](const wait_hook* h, std::string& out) {
+                                          const auto* self = static_cast<const grant_waiter*>(h);
+                                          self->source_->describe_wait(out, *self);
+                                      }};
+        wait_hook::ops = &ops;
     }
     grant_waiter(const grant_waiter&) = delete;
     grant_waiter& operator=(const grant_waiter&) = delete;
