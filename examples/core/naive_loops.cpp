@@ -56,10 +56,10 @@ struct naive_sleep final : naive_task {
     steady_clock::time_point threshold;
 };
 
-void wait(std::vector<std::unique_ptr<naive_task>>& tasks) {
+/// `before`: when the tasks were made, the moment their deadlines count from.
+void wait(std::vector<std::unique_ptr<naive_task>>& tasks, steady_clock::time_point before) {
     std::vector<naive_task*> pending;
     for (auto& t : tasks) pending.push_back(t.get());
-    const auto before = steady_clock::now();
     while (!pending.empty()) {
         std::erase_if(pending, [](naive_task* t) {
             t->run();
@@ -72,8 +72,11 @@ void wait(std::vector<std::unique_ptr<naive_task>>& tasks) {
 void polled_sleeps(int count, std::mt19937& rng) {
     std::uniform_int_distribution<int> randint(1, 3);
     std::vector<std::unique_ptr<naive_task>> tasks;
+    // Timed from before the tasks are made: each sleep counts from its making, so none can end
+    // before `before` plus its length, and the truncated duration is the seed's figure.
+    const auto before = steady_clock::now();
     for (int i = 0; i < count; ++i) tasks.push_back(std::make_unique<naive_sleep>(randint(rng)));
-    wait(tasks);
+    wait(tasks, before);
 }
 
 // ---- 2. generators as coroutines --------------------------------------------------------------
