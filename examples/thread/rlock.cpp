@@ -23,12 +23,17 @@ using thread_example::debug;
 using thread_example::py_bool;
 using thread_example::say;
 
+// Each worker takes its turn in the script before the lock, and keeps it until the lock is
+// released: a worker holding the lock while it waits for its turn would deadlock with the other
+// waiting for the lock while holding the turn.
 void worker_with(std::mutex& lock) {
+    const auto my_turn = thread_example::turn();
     const std::lock_guard held(lock);  // with lock:
     debug("Lock acquired via with");
 }
 
 void worker_no_with(std::mutex& lock) {
+    const auto my_turn = thread_example::turn();
     lock.lock();  // lock.acquire(); try: ... finally: lock.release()
     debug("Lock acquired directly");
     lock.unlock();
