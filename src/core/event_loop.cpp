@@ -29,18 +29,6 @@ namespace {
 /// fairness bound that lets `yield_now` cost no syscall (Tokio's `event_interval` is 61 too).
 constexpr std::size_t poll_interval = 61;
 
-/// Every loop in the process that is not destroyed. Process-wide, not per thread: a loop may be
-/// made on one thread and run on another. Never destroyed (static destruction order would race
-/// with loops destroyed late), and reachable, so not a leak.
-struct loop_registry {
-    std::mutex mutex;
-    std::vector<const event_loop*> loops;
-};
-loop_registry& live_loops() {
-    static auto* const registry = new loop_registry;
-    return *registry;
-}
-
 /// A time at or after `clock::now()`, read cheaply: the kernel's coarse monotonic clock (the
 /// time of the last tick, read from the vDSO without a counter read) plus its resolution. Tells
 /// the loop whether a precise read could find the next timer due, so that a busy loop with
@@ -71,20 +59,6 @@ bool debug_from_environment() {
 }  // namespace
 
 namespace detail {
-void register_live_loop(const event_loop* loop) {
-    std::lock_guard lock(live_loops().mutex);
-    live_loops().loops.push_back(loop);
-}
-void unregister_live_loop(const event_loop* loop) noexcept {
-    std::lock_guard lock(live_loops().mutex);
-    std::erase(live_loops().loops, loop);
-}
-bool is_live_loop(const event_loop* loop) noexcept {
-    if (loop == running_loop) return true;  // the common case, without the lock
-    std::lock_guard lock(live_loops().mutex);
-    const auto& loops = live_loops().loops;
-    return std::find(loops.begin(), loops.end(), loop) != loops.end();
-}
 bool loop_accepts_callbacks(const event_loop* loop) noexcept {
     return is_live_loop(loop) && !loop->is_closed();
 }
@@ -117,32 +91,6 @@ event_loop::~event_loop() {
         anchor_->loop = nullptr;
     }
     detail::unregister_live_loop(this);
-}
-
-bool event_loop::is_closed_threadsafe() const {
-    std::lock_guard lock(threadsafe_mutex_);
-    return closed_;
-}
-
-void event_loop::check_thread_slow() const {
-    const std::thread::id owner = owner_.load(std::memory_order_relaxed);
-    if (owner != std::thread::id() && owner != std::this_thread::get_id()) {
-        throw wrong_thread_error(
-            "Non-thread-safe operation invoked on an event loop other than the current one: use "
-            "call_soon_threadsafe, remote_loop, or a concurrent_future");
-    }
-}
-
-thread_pool& event_loop::default_executor() {
-    check_runnable();
-    check_thread();
-    if (!default_executor_) {
-        // asyncio's default: min(32, CPUs + 4) threads, started as jobs arrive.
-        const std::size_t cpus = std::max(1u, std::thread::hardware_concurrency());
-        default_executor_ = std::make_unique<thread_pool>(
-            thread_pool_options{std::min<std::size_t>(32, cpus + 4), "corio-default"});
-    }
-    return *default_executor_;
 }
 
 time_point event_loop::time() const noexcept {
@@ -332,37 +280,6 @@ const detail::ready_ops event_loop::callback_ready_ops{
 const detail::timer_ops event_loop::callback_timer_ops{
     &fire_timer_callback,
     [](detail::timer_node* n) noexcept { static_cast<detail::callback_node*>(n)->release(); }};
-
-void event_loop::post_threadsafe(detail::callback_node* node) {
-    if (try_post_threadsafe(node)) return;
-    // Refused: the callable is destroyed here, outside the lock (its destructor may do anything).
-    node->release();
-    throw std::logic_error("event loop is closed");
-}
-
-bool event_loop::try_post_threadsafe(detail::callback_node* node) noexcept {
-    node->loop = this;
-    node->ready_node::ops = &callback_ready_ops;
-    std::lock_guard lock(threadsafe_mutex_);
-    if (closed_) return false;
-    threadsafe_.push(node);  // its one reference becomes the queue's
-    threadsafe_count_.fetch_add(1);
-    // Under the lock: once it is released the loop's thread may close and destroy the loop,
-    // backend included. An eventfd write is cheap, and wake() coalesces.
-    backend_->wake();
-    return true;
-}
-
-void event_loop::drain_threadsafe() {
-    if (threadsafe_count_.load() == 0) return;  // nothing posted: no lock to take
-    detail::ready_queue posted;
-    {
-        std::lock_guard lock(threadsafe_mutex_);
-        posted = std::exchange(threadsafe_, detail::ready_queue());
-        threadsafe_count_.store(0);
-    }
-    while (!posted.empty()) schedule(posted.pop());
-}
 
 void event_loop::register_task(detail::task_record_base* task) noexcept {
     task->prev_task_ = nullptr;

@@ -80,7 +80,7 @@ namespace {
 constexpr std::size_t granule = 16;
 constexpr std::size_t classes = 64;  // pooled sizes: up to 1 KiB; larger frames go to malloc
 constexpr std::size_t chunk_bytes = std::size_t{64} << 10;  // alignment, and address space taken
-constexpr std::size_t chunk_request = chunk_bytes - 80;      // (see "Chunks" above)
+constexpr std::size_t chunk_request = chunk_bytes - 80;     // (see "Chunks" above)
 constexpr std::size_t header_bytes = 64;  // a cache line: the owner's writes stay off the blocks
 /// Bytes of empty chunks a thread keeps: a burst of about a hundred thousand tasks (record and
 /// root frame each) is reused whole by the next burst, while an idle thread never holds on to the
