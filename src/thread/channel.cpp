@@ -46,19 +46,7 @@ private:
 
     /// What runs on the task's loop holds only the cell: the awaiter may be gone by then (its task
     /// cancelled, or its loop closed), and clears the cell when it goes.
-    static void post(entry& e) noexcept {
-        try {
-            // A refusal (the loop is closed or gone) needs nothing: closing the loop destroys the
-            // task's frame, whose awaiter gives its grant back.
-            (void)e.loop.try_call_soon([link = std::move(e.link)] {
-                if (task_record_base* task = std::exchange(link->task, nullptr)) task->schedule();
-            });
-        } catch (...) {
-            // Out of memory for the wake-up: the task would keep its grant and never run, which
-            // nothing can repair silently (as concurrent_state's completion).
-            std::terminate();
-        }
-    }
+    static void post(entry& e) noexcept { post_wake(e.loop, std::move(e.link)); }
 
     std::array<entry, 4> entries_{};
     std::size_t count_ = 0;

@@ -177,16 +177,7 @@ void concurrent_state_base::complete(std::unique_lock<std::mutex>& lock, concurr
     // the shared wake_link, never the node. A loop that is gone has no task left to wake.
     for (remote_waiter* w = std::exchange(waiters_, nullptr); w;) {
         remote_waiter* next = w->next;
-        std::shared_ptr<wake_link> link = std::move(w->link);  // marks the node taken
-        try {
-            w->loop.try_call_soon([link = std::move(link)] {
-                if (task_record_base* task = std::exchange(link->task, nullptr)) task->schedule();
-            });
-        } catch (...) {
-            // Out of memory while posting: the waiter could never be woken. Nothing can recover
-            // that silently.
-            std::terminate();
-        }
+        post_wake(w->loop, std::move(w->link));  // moving the link out marks the node taken
         w = next;
     }
     std::vector<callback> callbacks = std::move(callbacks_);

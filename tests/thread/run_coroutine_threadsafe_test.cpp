@@ -257,6 +257,8 @@ TEST(LoopChecks, DebugModeReportsUseFromTheWrongThread) {
             co_await f;
         }(checked.get_future(), running));
     intruder.join();
+    // The intruder's calls changed nothing: the task it tried to cancel runs to its end.
+    EXPECT_EQ(loop.run_until_complete(sleeper), 0);
     EXPECT_TRUE(sleeper.done());
 }
 

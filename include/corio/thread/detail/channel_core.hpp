@@ -31,7 +31,7 @@
 
 #include <corio/core/detail/task_frame.hpp>
 #include <corio/core/remote_loop.hpp>
-#include <corio/thread/detail/concurrent_state.hpp>
+#include <corio/thread/detail/wake_link.hpp>
 
 namespace corio {
 

@@ -27,17 +27,13 @@
 #include <corio/core/detail/task_frame.hpp>
 #include <corio/core/errors.hpp>
 #include <corio/core/remote_loop.hpp>
+#include <corio/thread/detail/wake_link.hpp>
 #include <corio/thread/errors.hpp>
 
 namespace corio::detail {
 
 /// Where a `concurrent_future` stands (Python's PENDING, RUNNING, FINISHED, CANCELLED).
 enum class concurrent_status : std::uint8_t { pending, running, finished, cancelled };
-
-/// Names the task a wake-up is for; read and cleared on that task's loop thread only.
-struct wake_link {
-    task_record_base* task = nullptr;
-};
 
 /// One task waiting for a concurrent state; lives in the task's awaiter. Linked into the state's
 /// list under its mutex.
