@@ -2,6 +2,7 @@
 // docs/architecture.md: poll I/O (with a timeout set by the ready queue and the next timer), fire
 // due timers, run what was ready when the iteration began.
 #include <algorithm>
+#include <csignal>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -19,7 +20,8 @@
 #include <corio/core/task_handle.hpp>
 #include <corio/thread/thread_pool.hpp>
 
-#include "backend/backend.hpp"
+#include "../io/backend.hpp"
+#include "../io/watchers.hpp"
 #include "loop_registry.hpp"
 
 namespace corio {
@@ -52,6 +54,20 @@ time_point coarse_now_upper_bound() noexcept {
 #endif
 }
 
+/// Python's own start-up choice: SIGPIPE ignored (if nobody chose otherwise), so that a write to a
+/// closed pipe raises broken_pipe_error instead of killing the process. Once per process.
+void ignore_sigpipe() {
+    static const bool done = [] {
+        struct sigaction current {};
+        if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL &&
+            !(current.sa_flags & SA_SIGINFO)) {
+            ::signal(SIGPIPE, SIG_IGN);
+        }
+        return true;
+    }();
+    (void)done;
+}
+
 bool debug_from_environment() {
     const char* v = std::getenv("CORIO_DEBUG");
     return v && std::string_view(v) == "1";
@@ -75,12 +91,13 @@ void cancel_callback(callback_node* node) noexcept {
 
 event_loop::event_loop(loop_options options)
     : options_(options),
-      backend_(detail::make_epoll_backend()),
+      backend_(detail::make_backend(options.backend)),
       anchor_(std::make_shared<detail::loop_anchor>()) {
     anchor_->loop = this;
     debug_ = options.debug == debug_mode::on ||
              (options.debug == debug_mode::from_environment && debug_from_environment());
     detail::register_live_loop(this);
+    ignore_sigpipe();
 }
 
 event_loop::~event_loop() {
@@ -156,6 +173,11 @@ void event_loop::close() {
         std::lock_guard lock(threadsafe_mutex_);
         closed_ = true;
     }
+    remove_signal_handlers();
+    // First the kernel lets go of every buffer: operations in flight are cancelled and their
+    // final completions reaped (they wake their tasks, which are abandoned below) before any
+    // frame that owns a buffer is destroyed.
+    backend_->cancel_all();
     // Callbacks other threads posted join the ready queue, to be discarded (destroyed unrun) with
     // the rest, in order.
     drain_threadsafe();
@@ -177,7 +199,8 @@ void event_loop::close() {
         call_exception_handler({"Task was destroyed but it is pending!", nullptr, tasks_->name()});
         tasks_->abandon();
     }
-    discard_ready();  // the done-callbacks and wake-ups those tasks scheduled as they finished
+    discard_ready();    // the done-callbacks and wake-ups those tasks scheduled as they finished
+    watchers_.reset();  // their operations were reaped and their queued calls discarded
     while (!timers_.empty()) {
         detail::timer_node* node = timers_.pop_expired(time_point::max());
         if (node->ops->discard) node->ops->discard(node);
@@ -342,6 +365,8 @@ void event_loop::default_exception_handler(const exception_context& context) noe
     } catch (...) {
     }
 }
+
+std::string_view event_loop::backend_name() const noexcept { return backend_->name(); }
 
 event_loop& get_running_loop() {
     if (!detail::running_loop) throw std::runtime_error("no running event loop");

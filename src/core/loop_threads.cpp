@@ -13,7 +13,7 @@
 #include <corio/core/event_loop.hpp>
 #include <corio/thread/thread_pool.hpp>
 
-#include "backend/backend.hpp"
+#include "../io/backend.hpp"
 
 namespace corio {
 
@@ -72,6 +72,9 @@ void event_loop::drain_threadsafe() {
         threadsafe_count_.store(0);
     }
     while (!posted.empty()) schedule(posted.pop());
+    // A signal handler counts itself in threadsafe_count_ too (it cannot take the lock), so its
+    // signals are seen here, after the count was reset: one that comes later counts again.
+    if (signals_pending_.exchange(false)) dispatch_signals();
 }
 
 }  // namespace corio

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -38,6 +39,9 @@ class concurrent_future;
 namespace detail {
 struct loop_anchor;
 class io_backend;
+struct fd_watchers;
+/// What `add_reader` / `add_writer` watch for.
+enum class watch_kind : std::uint8_t { reader, writer };
 class task_record_base;
 void shutdown(event_loop& loop) noexcept;
 }  // namespace detail
@@ -55,9 +59,19 @@ enum class debug_mode : std::uint8_t {
     on,
 };
 
+/// Which I/O backend a loop uses (`loop_options::backend`, `event_loop::backend_name`).
+enum class io_backend_kind : std::uint8_t {
+    /// io_uring when the kernel allows it, else epoll; the environment variable
+    /// `CORIO_BACKEND=epoll|io_uring` forces one.
+    automatic,
+    epoll,     ///< readiness emulating operations: works wherever Linux does
+    io_uring,  ///< the kernel's own operations; the loop fails to start if it is refused
+};
+
 /// How to build an `event_loop`.
 struct loop_options {
     clock_mode clock = clock_mode::monotonic;
+    io_backend_kind backend = io_backend_kind::automatic;
     debug_mode debug = debug_mode::from_environment;
     /// In debug mode, callbacks and task steps running longer than this are reported.
     duration slow_callback_duration = std::chrono::milliseconds(100);
@@ -202,6 +216,59 @@ public:
     /// Thread safety: any thread.
     [[nodiscard]] remote_loop remote() const noexcept;
 
+    // ---- signals (src/core/loop_signals.cpp) ------------------------------------------------
+
+    /// Calls `fn()` on the loop's thread, as a callback, each time signal `sig` arrives
+    /// (asyncio's `loop.add_signal_handler`). Replaces this loop's earlier handler for `sig`.
+    /// Signals that arrive together may be reported once. `close()` removes every handler.
+    ///
+    /// SIGPIPE: making the first loop ignores it if its action is the default one (as Python
+    /// does at start-up), so that writing to a closed pipe or socket raises `broken_pipe_error`
+    /// instead of killing the process; sends use MSG_NOSIGNAL in any case.
+    ///
+    /// Thread safety: the loop's thread only. One loop at a time may handle a signal.
+    ///
+    /// Errors: `std::invalid_argument` for SIGKILL, SIGSTOP or a number that is no signal;
+    /// `std::logic_error` if another live loop handles `sig`, or the loop is closed. An exception
+    /// thrown by `fn` goes to the exception handler, as for `call_soon`.
+    ///
+    /// Example: `loop.add_signal_handler(SIGINT, [&] { server.close(); });`
+    template <class F>
+    void add_signal_handler(int sig, F&& fn) {
+        add_signal_handler_impl(sig, std::function<void()>(std::forward<F>(fn)));
+    }
+    /// Removes the handler for `sig` and restores the signal's earlier action. False if this loop
+    /// had none (asyncio's `remove_signal_handler`). Errors: `std::invalid_argument` as above.
+    bool remove_signal_handler(int sig);
+
+    // ---- descriptors of other libraries (src/io/watchers.cpp) -------------------------------
+
+    /// Calls `fn()` on the loop whenever `fd` is readable (asyncio's `loop.add_reader`): for C
+    /// libraries with descriptors of their own (libpq, c-ares, libcurl multi). Level-triggered:
+    /// called again on the next iteration while the descriptor stays readable. Replaces an earlier
+    /// reader of `fd`. To await readiness once instead, `co_await net::wait_readable(fd)`.
+    ///
+    /// Remove the reader (`remove_reader`) before closing the descriptor.
+    ///
+    /// Thread safety: the loop's thread only. Errors: `std::logic_error` if the loop is closed;
+    /// `std::bad_alloc`. An exception thrown by `fn` goes to the exception handler, and the
+    /// reader stays.
+    ///
+    /// Example: `loop.add_reader(conn_fd, [&] { PQconsumeInput(conn); });`
+    template <class F>
+    void add_reader(int fd, F&& fn) {
+        add_watcher(fd, detail::watch_kind::reader, std::function<void()>(std::forward<F>(fn)));
+    }
+    /// Stops watching `fd` for reading; false if it was not watched (asyncio's `remove_reader`).
+    bool remove_reader(int fd) { return remove_watcher(fd, detail::watch_kind::reader); }
+    /// As `add_reader`, when `fd` is writable (asyncio's `loop.add_writer`).
+    template <class F>
+    void add_writer(int fd, F&& fn) {
+        add_watcher(fd, detail::watch_kind::writer, std::function<void()>(std::forward<F>(fn)));
+    }
+    /// Stops watching `fd` for writing; false if it was not watched.
+    bool remove_writer(int fd) { return remove_watcher(fd, detail::watch_kind::writer); }
+
     // ---- threads (defined in <corio/thread/thread_pool.hpp>) ---------------------------------
 
     /// Runs `fn(args...)` on `pool` and returns the future of its result, to `co_await` (asyncio's
@@ -261,6 +328,9 @@ public:
     static void default_exception_handler(const exception_context& context) noexcept;
 
     [[nodiscard]] bool get_debug() const noexcept { return debug_; }
+
+    /// The I/O backend this loop uses: "io_uring" or "epoll" (see `io_backend_kind`).
+    [[nodiscard]] std::string_view backend_name() const noexcept;
     void set_debug(bool enabled) noexcept { debug_ = enabled; }
 
     // ---- internal: used by corio's awaitables, not part of the documented API ---------------
@@ -273,6 +343,10 @@ public:
     void register_task(detail::task_record_base* task) noexcept;
     void unregister_task(detail::task_record_base* task) noexcept;
     std::uint64_t next_task_id() noexcept { return ++task_counter_; }
+    /// A signal this loop handles came: called from the C signal handler, async-signal-safe.
+    void note_signal() noexcept;
+    /// The loop's I/O backend (src/io/backend.hpp).
+    [[nodiscard]] detail::io_backend& io() noexcept { return *backend_; }
     /// In debug mode, throws `wrong_thread_error` if the loop is running on another thread
     /// (asyncio's `_check_thread`). Call before touching loop-bound state from a public member.
     void check_thread() const {
@@ -308,8 +382,16 @@ private:
 
     /// Queues a node made by `call_soon_threadsafe` (takes its only reference).
     void post_threadsafe(detail::callback_node* node);
-    /// Moves what other threads posted to the ready queue, in order.
+    /// Moves what other threads posted to the ready queue, in order; then the signals that came.
     void drain_threadsafe();
+    void add_signal_handler_impl(int sig, std::function<void()> fn);
+    void add_watcher(int fd, detail::watch_kind kind, std::function<void()> fn);
+    bool remove_watcher(int fd, detail::watch_kind kind);
+    /// Schedules the handlers of the signals that came since the last look.
+    void dispatch_signals();
+    /// Removes every signal handler (close).
+    void remove_signal_handlers() noexcept;
+
     /// One iteration: wait for I/O (or not), fire due timers, run what is ready.
     void run_once();
     /// Fires every timer due at `now`, in (deadline, scheduling order).
@@ -341,6 +423,12 @@ private:
     /// wrong thread reads it).
     std::atomic<std::thread::id> owner_{};
     std::unique_ptr<thread_pool> default_executor_;
+    /// The readers and writers of `add_reader`/`add_writer` (src/io/watchers.hpp).
+    std::unique_ptr<detail::fd_watchers> watchers_;
+    /// This loop's signal handlers, by signal number (few: a vector).
+    std::vector<std::pair<int, std::function<void()>>> signal_handlers_;
+    /// Set by the C signal handler: some signal of this loop came.
+    std::atomic<bool> signals_pending_{false};
 
     mutable std::mutex threadsafe_mutex_;
     /// Callback nodes posted by other threads, linked through `next_ready` (under the mutex).

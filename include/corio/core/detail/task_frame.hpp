@@ -197,6 +197,10 @@ public:
     /// `_must_cancel` with its message): one slot serves both, for 8 bytes less per task. Asked
     /// only while the task runs (by the wait it resumes from), hence never of a done task.
     [[nodiscard]] bool cancel_pending() const noexcept { return exception_ != nullptr; }
+    /// For a wait that took a cancellation (`deliver_cancel`) but completed anyway, with a result
+    /// that must not be lost (bytes read, a connection accepted): the cancellation goes back to
+    /// pending, to be raised at the task's next suspension point.
+    void keep_cancel_pending() noexcept { cancel_delivered_ = false; }
 
     [[nodiscard]] std::string name() const;
     void set_name(std::string name);

@@ -1,0 +1,196 @@
+#pragma once
+/// @file
+/// `corio::net::socket`: a non-blocking socket whose operations a task awaits (asyncio's
+/// `loop.sock_*`), on either backend. The low level: streams (`open_connection`, `start_server`)
+/// are built on it.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <utility>
+
+#include <corio/core/task.hpp>
+#include <corio/net/address.hpp>
+#include <corio/net/detail/socket_ops.hpp>
+#include <corio/net/errors.hpp>
+
+namespace corio {
+class event_loop;
+}
+
+namespace corio::net {
+
+/// What a socket carries.
+enum class socket_type : std::uint8_t {
+    stream,    ///< bytes in order (TCP, Unix stream)
+    datagram,  ///< messages (UDP, Unix datagram)
+};
+
+/// Which half of a connection `shutdown` closes.
+enum class shutdown_how : std::uint8_t {
+    read,   ///< no more receiving
+    write,  ///< no more sending: the peer reads end-of-file (TCP sends its FIN)
+    both,
+};
+
+/// A socket: owns its descriptor (non-blocking, close-on-exec) and closes it when destroyed.
+///
+/// Every awaitable operation works from a task on the loop the socket is used with; the first
+/// operation binds it to that loop. `co_await` each request once, before the next statement.
+///
+/// Cancel safety: every operation follows `io_awaiter`'s rule. A cancelled `recv` or `accept`
+/// either did nothing (the task sees `cancelled_error`) or returns what it got, the cancellation
+/// then raised at the task's next suspension point; a cancelled `send` sent nothing, or returns
+/// the count of the prefix it sent. Nothing is ever lost silently.
+///
+/// Thread safety: one loop's thread at a time; a socket may move to another thread's loop
+/// between operations.
+///
+/// Errors: operations throw `io_error` or one of its subclasses (`connection_reset_error`,
+/// `connection_refused_error`, `broken_pipe_error`, ...); an operation pending when the socket
+/// is closed ends with `io_error` (EBADF). SIGPIPE is never raised: sends use MSG_NOSIGNAL.
+///
+/// Example (an echo server's connection):
+/// @code
+/// std::array<std::byte, 4096> buf;
+/// while (std::size_t n = co_await conn.recv(buf)) co_await conn.send_all(std::span(buf).first(n));
+/// @endcode
+class socket {
+public:
+    /// No socket (`is_open()` is false).
+    socket() noexcept = default;
+    /// Adopts `fd`, which must be a socket; made non-blocking. Errors: `io_error`.
+    static socket adopt(int fd);
+    socket(socket&& other) noexcept;
+    socket& operator=(socket&& other) noexcept;
+    ~socket() { close(); }
+
+    /// A new socket of `family` and `type`. Stream sockets of the Internet families get
+    /// `TCP_NODELAY` (small writes go out at once, as asyncio sets it). Errors: `io_error`.
+    static socket open(address_family family, socket_type type);
+    /// `open(family, stream)` (TCP for the Internet families).
+    static socket tcp(address_family family = address_family::ipv4) {
+        return open(family, socket_type::stream);
+    }
+    /// `open(family, datagram)` (UDP for the Internet families).
+    static socket udp(address_family family = address_family::ipv4) {
+        return open(family, socket_type::datagram);
+    }
+    /// Two connected Unix sockets (socketpair). Errors: `io_error`.
+    static std::pair<socket, socket> pair(socket_type type = socket_type::stream);
+
+    // ---- set-up (synchronous) ----------------------------------------------------------------
+
+    void bind(const address& local);
+    /// Starts listening; `backlog` is capped by the kernel's somaxconn.
+    void listen(int backlog = 128);
+    void set_reuse_address(bool on);
+    void set_reuse_port(bool on);
+    void set_no_delay(bool on);
+    void set_keep_alive(bool on);
+    /// The address it is bound to (after `bind`, or the one the kernel chose).
+    [[nodiscard]] address local_address() const;
+    /// The peer's address. Errors: `io_error` (ENOTCONN) if not connected.
+    [[nodiscard]] address peer_address() const;
+    [[nodiscard]] address_family family() const noexcept { return family_; }
+    [[nodiscard]] socket_type type() const noexcept {
+        return stream_ ? socket_type::stream : socket_type::datagram;
+    }
+
+    // ---- operations (awaitable) --------------------------------------------------------------
+
+    /// Accepts a connection (asyncio's `sock_accept`); the peer is its `peer_address()`.
+    [[nodiscard]] auto accept() {
+        return detail::io_request<detail::accept_awaiter, detail::accept_args>({target()});
+    }
+    /// Connects to `to` (asyncio's `sock_connect`). For a deadline, wrap it in `wait_for`.
+    /// Errors: `connection_refused_error`, `io_error` (ENETUNREACH, ...).
+    [[nodiscard]] auto connect(const address& to) {
+        return detail::io_request<detail::connect_awaiter, detail::connect_args>({target(), to});
+    }
+    /// Receives at most `buffer.size()` bytes: how many came; 0 at end of file (asyncio's
+    /// `sock_recv_into`).
+    [[nodiscard]] auto recv(std::span<std::byte> buffer, int flags = 0) {
+        return transfer(detail::io_opcode::recv, buffer.data(), buffer.size(), flags);
+    }
+    /// Sends a prefix of `data`: how many bytes went (all of them, unless the socket's buffer
+    /// filled up or the task was cancelled). See `send_all`.
+    [[nodiscard]] auto send(std::span<const std::byte> data, int flags = 0) {
+        return transfer(detail::io_opcode::send, const_cast<std::byte*>(data.data()), data.size(),
+                        flags);
+    }
+    /// Sends all of `data` (asyncio's `sock_sendall`).
+    ///
+    /// Cancel safety: not cancel safe, as asyncio's is not: a cancelled `send_all` may have sent
+    /// a prefix. Use a stream writer (which keeps what is unsent queued) when that matters.
+    task<void> send_all(std::span<const std::byte> data);
+    /// Receives one datagram: its size (truncated to the buffer) and its sender.
+    [[nodiscard]] auto recv_from(std::span<std::byte> buffer) {
+        return detail::io_request<detail::recv_from_awaiter, detail::message_args>(
+            {target(), detail::io_opcode::recvmsg, buffer.data(), buffer.size(), address()});
+    }
+    /// Sends one datagram to `to`: the bytes sent.
+    [[nodiscard]] auto send_to(std::span<const std::byte> data, const address& to) {
+        return detail::io_request<detail::message_awaiter, detail::message_args>(
+            {target(), detail::io_opcode::sendmsg, const_cast<std::byte*>(data.data()), data.size(),
+             to});
+    }
+    /// Waits until a receive would not block. Cancel safety: nothing to lose.
+    [[nodiscard]] auto wait_readable();
+    /// Waits until a send would not block. Cancel safety: nothing to lose.
+    [[nodiscard]] auto wait_writable();
+
+    // ---- ending ------------------------------------------------------------------------------
+
+    /// Shuts down one or both halves. Errors: `io_error` (ENOTCONN).
+    void shutdown(shutdown_how how);
+    /// Closes the socket: operations pending on it end first (with `io_error`), so that none
+    /// keeps the connection alive. Idempotent; never throws.
+    void close() noexcept;
+    [[nodiscard]] bool is_open() const noexcept { return fd_ >= 0; }
+    [[nodiscard]] int fd() const noexcept { return fd_; }
+    /// Gives the descriptor up (the socket is then closed without closing it), after the loop
+    /// has forgotten it.
+    [[nodiscard]] int release() noexcept;
+
+private:
+    socket(int fd, address_family family, bool stream) noexcept
+        : fd_(fd), family_(family), stream_(stream) {}
+    friend class detail::accept_awaiter;
+
+    /// The descriptor, bound to the running loop. Errors: `std::logic_error` with no running loop.
+    detail::socket_target target();
+    using transfer_request = detail::io_request<detail::transfer_awaiter, detail::transfer_args>;
+    transfer_request transfer(detail::io_opcode op, std::byte* data, std::size_t size, int flags) {
+        return transfer_request(
+            {target(), op, data, size, static_cast<std::uint32_t>(flags), ~std::uint64_t{0}});
+    }
+
+    int fd_ = -1;
+    address_family family_ = address_family::unspecified;
+    bool stream_ = true;
+    event_loop* loop_ = nullptr;  ///< where the descriptor is registered; null before the first op
+};
+
+/// Waits until `fd` (any descriptor the loop can watch: a socket, a pipe, another library's) is
+/// readable. For C libraries with descriptors of their own (asyncio's `add_reader`, awaited).
+///
+/// Cancel safety: nothing to lose. Errors: `io_error` (EBADF, ...).
+[[nodiscard]] inline auto wait_readable(int fd) {
+    return detail::io_request<detail::poll_awaiter, detail::poll_args>({fd, 0x001 /*POLLIN*/});
+}
+/// Waits until `fd` is writable. See `wait_readable`.
+[[nodiscard]] inline auto wait_writable(int fd) {
+    return detail::io_request<detail::poll_awaiter, detail::poll_args>({fd, 0x004 /*POLLOUT*/});
+}
+
+inline auto socket::wait_readable() { return net::wait_readable(target().fd); }
+inline auto socket::wait_writable() { return net::wait_writable(target().fd); }
+
+/// A TCP socket listening on `local` with SO_REUSEADDR (asyncio's server socket). Port 0 picks a
+/// free port: read it from `local_address()`. Errors: `io_error` (EADDRINUSE, ...).
+socket tcp_listen(const address& local, int backlog = 128);
+/// Connects a new TCP socket to `to` (asyncio's `sock_connect` on a new socket).
+task<socket> tcp_connect(address to);
+
+}  // namespace corio::net

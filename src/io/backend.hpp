@@ -1,0 +1,81 @@
+#pragma once
+// The I/O backend seam: the one interface through which the event loop waits and does I/O.
+// Chosen once per loop (select_backend.cpp); portable code never mentions a system call.
+//
+// It speaks in operations, not readiness: `submit` starts one, its `complete` callback reports
+// its result once, `cancel` asks it to end early. io_uring (uring/) does exactly that; epoll
+// (epoll/) emulates it by trying the non-blocking call at once and, on EAGAIN, waiting for the
+// descriptor to become ready and trying again. docs/architecture.md tells the life of an
+// operation on each.
+
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include <corio/core/clock.hpp>
+#include <corio/core/event_loop.hpp>
+#include <corio/io/detail/operation.hpp>
+
+namespace corio::detail {
+
+class io_backend {
+public:
+    io_backend() = default;
+    io_backend(const io_backend&) = delete;
+    io_backend& operator=(const io_backend&) = delete;
+    /// Every operation must have been reaped (`cancel_all`) before.
+    virtual ~io_backend() = default;
+
+    /// "epoll" or "io_uring".
+    [[nodiscard]] virtual std::string_view name() const noexcept = 0;
+
+    /// Waits until an operation completes or a wake-up arrives, or `timeout` passes (nullopt: no
+    /// limit; zero: just look), and runs the completions that came. Never returns early for a
+    /// timeout (deadlines are rounded up, never down). Submissions made since the last poll go
+    /// to the kernel here, with the wait, in one system call where the backend can.
+    virtual void poll(std::optional<duration> timeout) = 0;
+
+    /// Makes the current or next `poll` return promptly. Thread-safe, async-signal-safe.
+    virtual void wake() noexcept = 0;
+
+    /// True while an operation is in flight: then a virtual clock must not jump ahead, since the
+    /// operation might complete first.
+    [[nodiscard]] virtual bool has_io_waiters() const noexcept = 0;
+
+    /// Starts `op`. Returns true if it completed at once: its result is in `result` and its
+    /// callback will not run. Otherwise the callback runs once, later, from `poll` or `cancel`.
+    /// Errors: `std::bad_alloc` or `io_error` with nothing started.
+    virtual bool submit(io_operation& op, int& result) = 0;
+
+    /// Asks an in-flight operation to end early. Its callback still runs once: with -ECANCELED,
+    /// or with its real result if it completed first. epoll runs it inside this call; io_uring
+    /// from a later `poll`, after the kernel let go of the buffer.
+    virtual void cancel(io_operation& op) noexcept = 0;
+
+    /// Cancels `op` and waits until the kernel has let go of it, without running its callback:
+    /// for an operation whose owner is being destroyed.
+    virtual void abandon(io_operation& op) noexcept = 0;
+
+    /// `cancel` for every in-flight operation on `fd`: before the descriptor is closed, so that
+    /// no operation keeps a closed socket alive.
+    virtual void cancel_fd(int fd) noexcept = 0;
+
+    /// Forgets `fd`, whose operations have all completed, just before it is closed.
+    virtual void forget_fd(int fd) noexcept = 0;
+
+    /// Cancels every in-flight operation and runs every final completion: when the loop closes,
+    /// before any frame or buffer an operation may touch is freed.
+    virtual void cancel_all() noexcept = 0;
+};
+
+/// The backend `kind` asks for (select_backend.cpp): for `automatic`, io_uring if the kernel
+/// allows it, else epoll, unless `CORIO_BACKEND` names one. Errors: `std::system_error` if the
+/// backend asked for cannot be set up; `std::invalid_argument` for a bad `CORIO_BACKEND`.
+std::unique_ptr<io_backend> make_backend(io_backend_kind kind);
+
+/// The Linux epoll backend (epoll/backend.cpp).
+std::unique_ptr<io_backend> make_epoll_backend();
+/// The io_uring backend (uring/backend.cpp); null if the kernel refuses io_uring.
+std::unique_ptr<io_backend> make_uring_backend();
+
+}  // namespace corio::detail

@@ -1,0 +1,318 @@
+// The epoll backend: operations emulated on readiness. One epoll instance per loop; every
+// descriptor an operation waits on is registered once, edge-triggered for both directions, and
+// stays so until it is forgotten (no epoll_ctl in the steady state). An operation first tries its
+// non-blocking system call; on EAGAIN it joins the descriptor's wait list for that direction, and
+// each edge retries the list in order until a call says EAGAIN again.
+#include "../backend.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <ctime>
+#include <system_error>
+#include <vector>
+
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "syscalls.hpp"
+
+namespace corio::detail {
+namespace {
+
+[[noreturn]] void throw_errno(const char* what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
+
+/// The wake-up eventfd's tag in `epoll_event::data` (descriptors are never negative).
+constexpr std::uint64_t wake_tag = ~std::uint64_t{0};
+
+/// An operation's direction: which readiness it waits for.
+bool waits_for_input(const io_operation& op) noexcept {
+    switch (op.opcode) {
+        case io_opcode::accept:
+        case io_opcode::recv:
+        case io_opcode::recvmsg:
+        case io_opcode::read:
+            return true;
+        case io_opcode::poll:
+            return (op.flags & POLLIN) != 0;
+        default:
+            return false;
+    }
+}
+
+/// A FIFO of operations waiting on one descriptor and direction.
+struct wait_list {
+    io_operation* head = nullptr;
+    io_operation* tail = nullptr;
+
+    void push(io_operation& op) noexcept {
+        op.next = nullptr;
+        op.prev = tail;
+        (tail ? tail->next : head) = &op;
+        tail = &op;
+    }
+    void remove(io_operation& op) noexcept {
+        (op.prev ? op.prev->next : head) = op.next;
+        (op.next ? op.next->prev : tail) = op.prev;
+        op.next = op.prev = nullptr;
+    }
+};
+
+/// What the backend knows of a descriptor. `*_ready` is the readiness last seen: set by an edge,
+/// cleared by EAGAIN (or by a short stream read, which means the socket was drained), so that an
+/// operation on a descriptor known not to be ready joins its list without a wasted system call.
+struct fd_entry {
+    wait_list input;
+    wait_list output;
+    bool registered = false;
+    bool input_ready = true;
+    bool output_ready = true;
+    /// The peer's end of file (or an error) was seen: input stays ready for good, whatever a
+    /// short read suggests, since no further edge will come.
+    bool input_closed = false;
+};
+
+class epoll_backend final : public io_backend {
+public:
+    epoll_backend() {
+        epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+        if (epoll_fd_ < 0) throw_errno("epoll_create1");
+        wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (wake_fd_ < 0) {
+            ::close(epoll_fd_);
+            throw_errno("eventfd");
+        }
+        // Edge-triggered: every write to the eventfd is a new edge, so the counter never needs
+        // reading (one system call less per wake-up); it cannot overflow in practice (2^64 - 2).
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLET;
+        ev.data.u64 = wake_tag;
+        if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) < 0) {
+            ::close(wake_fd_);
+            ::close(epoll_fd_);
+            throw_errno("epoll_ctl");
+        }
+    }
+
+    ~epoll_backend() override {
+        cancel_all();
+        ::close(wake_fd_);
+        ::close(epoll_fd_);
+    }
+
+    [[nodiscard]] std::string_view name() const noexcept override { return "epoll"; }
+
+    void poll(std::optional<duration> timeout) override {
+        epoll_event events[128];
+        const int n = wait(events, 128, timeout);
+        for (int i = 0; i < n; ++i) {
+            if (events[i].data.u64 == wake_tag) {
+                // Before the loop drains its queue: see event_loop::drain_threadsafe.
+                wake_pending_.store(false);
+                continue;
+            }
+            const int fd = static_cast<int>(events[i].data.u64);
+            const std::uint32_t e = events[i].events;
+            if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+                fds_[fd].input_ready = true;
+                if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) fds_[fd].input_closed = true;
+                retry(fd, /*input=*/true);
+            }
+            if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
+                fds_[fd].output_ready = true;
+                retry(fd, /*input=*/false);
+            }
+        }
+    }
+
+    void wake() noexcept override {
+        // Coalesce: one write per batch of wake-ups, until the loop sees the edge. Sequentially
+        // consistent: a caller that finds the flag set pushed its work before the loop clears the
+        // flag, and the loop clears it before draining, so no work is left unseen.
+        if (wake_pending_.exchange(true)) return;
+        const std::uint64_t one = 1;
+        [[maybe_unused]] auto r = ::write(wake_fd_, &one, sizeof one);
+    }
+
+    [[nodiscard]] bool has_io_waiters() const noexcept override { return in_flight_ != 0; }
+
+    bool submit(io_operation& op, int& result) override {
+        if (op.fd < 0) {
+            result = -EBADF;
+            return true;
+        }
+        fd_entry& entry = entry_for(op.fd);
+        const bool input = waits_for_input(op);
+        bool& ready = input ? entry.input_ready : entry.output_ready;
+        wait_list& list = input ? entry.input : entry.output;
+        // Operations on one descriptor and direction complete in the order submitted: one that
+        // finds others waiting queues behind them.
+        if (list.head == nullptr && (ready || op.opcode == io_opcode::poll)) {
+            result = attempt(op, /*first=*/true);
+            if (result != -EAGAIN) return true;
+            ready = false;
+        }
+        if (!entry.registered) {
+            register_fd(op.fd, entry);
+        } else if (op.opcode == io_opcode::poll) {
+            // A descriptor of another library may have been closed and its number reused
+            // without the loop being told (the kernel then dropped the registration): ask again.
+            // One system call per wait, for descriptors corio does not own; its own sockets
+            // are forgotten when closed.
+            register_fd(op.fd, entry);
+        }
+        list.push(op);
+        op.in_flight = true;
+        op.cancelling = false;
+        ++in_flight_;
+        return false;
+    }
+
+    void cancel(io_operation& op) noexcept override {
+        if (!op.in_flight) return;
+        unlink(op);
+        op.complete(&op, -ECANCELED);
+    }
+
+    void abandon(io_operation& op) noexcept override {
+        if (op.in_flight) unlink(op);
+    }
+
+    void cancel_fd(int fd) noexcept override {
+        if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
+        for (wait_list* list : {&fds_[fd].input, &fds_[fd].output}) {
+            while (io_operation* op = list->head) cancel(*op);
+        }
+    }
+
+    void forget_fd(int fd) noexcept override {
+        if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
+        cancel_fd(fd);
+        fd_entry& entry = fds_[fd];
+        if (entry.registered) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+        entry = fd_entry{};
+    }
+
+    void cancel_all() noexcept override {
+        for (std::size_t fd = 0; fd < fds_.size() && in_flight_ != 0; ++fd) {
+            cancel_fd(static_cast<int>(fd));
+        }
+    }
+
+private:
+    fd_entry& entry_for(int fd) {
+        if (static_cast<std::size_t>(fd) >= fds_.size())
+            fds_.resize(static_cast<std::size_t>(fd) + 1);
+        return fds_[static_cast<std::size_t>(fd)];
+    }
+
+    void register_fd(int fd, fd_entry& entry) {
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        ev.data.u64 = static_cast<std::uint64_t>(fd);
+        // EEXIST: registered already, and still (see submit).
+        if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0 && errno != EEXIST) {
+            throw std::system_error(errno, std::system_category(), "epoll_ctl");
+        }
+        entry.registered = true;
+    }
+
+    void unlink(io_operation& op) noexcept {
+        fd_entry& entry = fds_[static_cast<std::size_t>(op.fd)];
+        (waits_for_input(op) ? entry.input : entry.output).remove(op);
+        op.in_flight = false;
+        --in_flight_;
+    }
+
+    /// One try of `op`'s system call: its result, -EAGAIN if it would block.
+    int attempt(io_operation& op, bool first) noexcept {
+        switch (op.opcode) {
+            case io_opcode::connect:
+                // The first try is the connect itself; an edge then means it finished.
+                if (first) {
+                    const int r = sys::connect(op);
+                    return r == -EINPROGRESS ? -EAGAIN : r;
+                }
+                return sys::connect_result(op.fd);
+            case io_opcode::poll: {
+                if (!first) return static_cast<int>(op.flags);  // the edge is the readiness wanted
+                // Edge-triggered registration reports only changes: ask the current state once.
+                pollfd p{op.fd, static_cast<short>(op.flags), 0};
+                const int n = ::poll(&p, 1, 0);
+                if (n < 0) return -errno;
+                return n == 0 ? -EAGAIN : (p.revents & (op.flags | POLLERR | POLLHUP | POLLNVAL));
+            }
+            default: {
+                const int r = sys::perform(op);
+                // A short read from a stream drained the socket: the next read would say EAGAIN.
+                if (r > 0 && (op.opcode == io_opcode::recv || op.opcode == io_opcode::read) &&
+                    (op.hints & io_hint_stream) && static_cast<std::uint64_t>(r) < op.length) {
+                    fd_entry& entry = fds_[static_cast<std::size_t>(op.fd)];
+                    if (!entry.input_closed) entry.input_ready = false;
+                }
+                return r;
+            }
+        }
+    }
+
+    /// An edge on `fd`: retries its waiting operations in order until one would block.
+    void retry(int fd, bool input) {
+        for (;;) {
+            // Re-read every time: a completion callback schedules tasks and touches nothing here,
+            // but the entry may have moved if nothing else (fds_ only grows in submit).
+            fd_entry& entry = fds_[static_cast<std::size_t>(fd)];
+            wait_list& list = input ? entry.input : entry.output;
+            io_operation* op = list.head;
+            if (!op) return;
+            const int result = attempt(*op, /*first=*/false);
+            if (result == -EAGAIN) {
+                (input ? entry.input_ready : entry.output_ready) = false;
+                return;
+            }
+            unlink(*op);
+            op->complete(op, result);
+        }
+    }
+
+    int wait(epoll_event* events, int max, std::optional<duration> timeout) {
+        for (;;) {
+            int n;
+            if (!timeout) {
+                n = ::epoll_wait(epoll_fd_, events, max, -1);
+            } else {
+                // epoll_pwait2 takes nanoseconds, so a deadline is never rounded down.
+                const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                    *timeout < duration::zero() ? duration::zero() : *timeout)
+                                    .count();
+                timespec ts{static_cast<time_t>(ns / 1'000'000'000),
+                            static_cast<long>(ns % 1'000'000'000)};
+                n = ::epoll_pwait2(epoll_fd_, events, max, &ts, nullptr);
+                if (n < 0 && errno == ENOSYS) {
+                    // Kernels before 5.11: milliseconds, rounded up.
+                    const long long ms = (ns + 999'999) / 1'000'000;
+                    n = ::epoll_wait(epoll_fd_, events, max,
+                                     ms > 2'000'000'000 ? 2'000'000'000 : int(ms));
+                }
+            }
+            if (n >= 0) return n;
+            if (errno != EINTR) throw_errno("epoll_wait");
+        }
+    }
+
+    int epoll_fd_ = -1;
+    int wake_fd_ = -1;
+    std::atomic<bool> wake_pending_{false};
+    std::vector<fd_entry> fds_;
+    std::size_t in_flight_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<io_backend> make_epoll_backend() { return std::make_unique<epoll_backend>(); }
+
+}  // namespace corio::detail
