@@ -29,6 +29,11 @@ public:
     /// "epoll" or "io_uring".
     [[nodiscard]] virtual std::string_view name() const noexcept = 0;
 
+    /// True if `read`/`write` operations on regular files complete without blocking the loop
+    /// (io_uring). epoll cannot wait for a file (a file is always "ready", and a read of it
+    /// blocks): file I/O then goes to the loop's thread pool.
+    [[nodiscard]] virtual bool native_file_io() const noexcept = 0;
+
     /// Waits until an operation completes or a wake-up arrives, or `timeout` passes (nullopt: no
     /// limit; zero: just look), and runs the completions that came. Never returns early for a
     /// timeout (deadlines are rounded up, never down). Submissions made since the last poll go

@@ -151,8 +151,11 @@ TEST_P(Dns, CancellingTheLookupEndsItAtOnce) {
         corio::net::resolver_options o;
         o.servers = {silent.local_address()};
         o.timeout = 10s;  // would wait long
-        auto lookup = corio::spawn(corio::net::getaddrinfo, std::string("svc.corio.test"),
-                                   std::uint16_t{80}, o);
+        auto lookup = corio::spawn(
+            [](corio::net::resolver_options& o) -> task<std::vector<address>> {
+                co_return co_await corio::net::getaddrinfo("svc.corio.test", 80, o);
+            },
+            o);
         co_await corio::sleep(5ms);
         lookup.cancel();
         EXPECT_THROW(co_await lookup, corio::cancelled_error);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <corio/core/clock.hpp>
@@ -52,6 +53,11 @@ struct resolver_options {
 /// '\n';
 /// @endcode
 task<std::vector<address>> getaddrinfo(std::string host, std::uint16_t port,
-                                       resolver_options options = {});
+                                       resolver_options options);
+/// `getaddrinfo` with the default options. (An overload, not a default argument: GCC 12 destroys
+/// a default argument's temporary twice when the call is the operand of co_await.)
+inline task<std::vector<address>> getaddrinfo(std::string host, std::uint16_t port) {
+    return getaddrinfo(std::move(host), port, resolver_options());
+}
 
 }  // namespace corio::net

@@ -105,6 +105,7 @@ public:
         ::close(epoll_fd_);
     }
 
+    [[nodiscard]] bool native_file_io() const noexcept override { return false; }
     [[nodiscard]] std::string_view name() const noexcept override { return "epoll"; }
 
     void poll(std::optional<duration> timeout) override {

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include <liburing.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -27,8 +28,11 @@ namespace {
 
 /// `user_data` of requests whose completions carry nothing to deliver (cancel requests).
 constexpr std::uint64_t ignore_tag = 0;
-/// `user_data` of the read on the wake-up eventfd.
+/// `user_data` of the read on the wake-up eventfd (odd, as no operation's address is, but not a
+/// poll-stage tag: see below).
 constexpr std::uint64_t wake_tag = 1;
+/// The low bit of an operation's `user_data` while it waits for readiness after -EAGAIN.
+constexpr std::uint64_t poll_stage_bit = 1;
 
 constexpr unsigned ring_entries = 256;
 
@@ -68,6 +72,7 @@ public:
         ::close(wake_fd_);
     }
 
+    [[nodiscard]] bool native_file_io() const noexcept override { return true; }
     [[nodiscard]] std::string_view name() const noexcept override { return "io_uring"; }
 
     void poll(std::optional<duration> timeout) override {
@@ -107,6 +112,7 @@ public:
         io_uring_sqe_set_data(sqe, &op);
         op.in_flight = true;
         op.cancelling = false;
+        op.waiting_ready = false;
         ++in_flight_;
         return false;
     }
@@ -116,7 +122,7 @@ public:
         op.cancelling = true;
         io_uring_sqe* sqe = get_sqe_noexcept();
         if (!sqe) return;  // the ring is gone: nothing can be cancelled or reaped any more
-        io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(&op), 0);
+        io_uring_prep_cancel64(sqe, user_data_of(op), 0);
         io_uring_sqe_set_data64(sqe, ignore_tag);
     }
 
@@ -276,6 +282,37 @@ private:
         wake_armed_ = true;
     }
 
+    /// The user_data of `op`'s request in the kernel now: the operation itself, or the poll for
+    /// readiness it waits on (`retry_when_ready`), tagged with the low bit.
+    static std::uint64_t user_data_of(const io_operation& op) noexcept {
+        return reinterpret_cast<std::uint64_t>(&op) | (op.waiting_ready ? poll_stage_bit : 0);
+    }
+
+    /// Kernels that honour O_NONBLOCK on pipes and other files complete a read or write with
+    /// -EAGAIN instead of waiting (6.x kernels wait): then the operation waits for readiness
+    /// with a poll and goes again. True if `op` stays in flight.
+    bool retry_when_ready(io_operation& op, std::uint64_t tag, int result) {
+        if (op.cancelling) return false;  // its end is the completion to deliver
+        if (tag & poll_stage_bit) {
+            op.waiting_ready = false;
+            if (result < 0) return false;  // the poll failed: report that
+            io_uring_sqe* sqe = get_sqe_noexcept();
+            if (!sqe) return false;
+            prepare(*sqe, op);
+            io_uring_sqe_set_data(sqe, &op);
+            return true;
+        }
+        if (result != -EAGAIN || op.opcode == io_opcode::poll) return false;
+        io_uring_sqe* sqe = get_sqe_noexcept();
+        if (!sqe) return false;
+        const bool input = op.opcode == io_opcode::accept || op.opcode == io_opcode::recv ||
+                           op.opcode == io_opcode::recvmsg || op.opcode == io_opcode::read;
+        io_uring_prep_poll_add(sqe, op.fd, input ? POLLIN : POLLOUT);
+        op.waiting_ready = true;
+        io_uring_sqe_set_data64(sqe, user_data_of(op));
+        return true;
+    }
+
     /// Runs every completion in the completion queue.
     void reap() {
         bool rearm = false;
@@ -293,7 +330,8 @@ private:
                 rearm = true;
                 continue;
             }
-            auto* op = reinterpret_cast<io_operation*>(tag);
+            auto* op = reinterpret_cast<io_operation*>(tag & ~poll_stage_bit);
+            if (op != abandoning_ && retry_when_ready(*op, tag, cqe->res)) continue;
             op->in_flight = false;
             --in_flight_;
             if (op == abandoning_) continue;  // its owner is going away: nobody to tell

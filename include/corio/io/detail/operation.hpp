@@ -52,8 +52,9 @@ struct io_operation {
     // ---- the backend's ----
     io_operation* next = nullptr;  ///< epoll: the descriptor's wait list
     io_operation* prev = nullptr;
-    bool in_flight = false;   ///< submitted and its final completion not reaped yet
-    bool cancelling = false;  ///< a cancel was requested (io_uring: the request is queued)
+    bool in_flight = false;      ///< submitted and its final completion not reaped yet
+    bool cancelling = false;     ///< a cancel was requested (io_uring: the request is queued)
+    bool waiting_ready = false;  ///< io_uring: the kernel said EAGAIN; a poll for readiness runs
 };
 
 }  // namespace corio::detail
