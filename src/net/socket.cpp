@@ -18,6 +18,7 @@
 
 #include "../core/loop_registry.hpp"
 #include "../io/backend.hpp"
+#include "happy_eyeballs.hpp"
 
 namespace corio::net {
 
@@ -208,6 +209,11 @@ task<socket> tcp_connect(address to) {
     socket s = socket::tcp(to.family());
     co_await s.connect(to);
     co_return s;
+}
+
+task<socket> tcp_connect(std::vector<address> candidates, duration attempt_delay) {
+    co_return co_await detail::connect_happy_eyeballs(detail::interleave_families(candidates),
+                                                      attempt_delay);
 }
 
 }  // namespace corio::net

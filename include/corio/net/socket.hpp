@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <span>
 #include <utility>
+#include <vector>
 
+#include <corio/core/clock.hpp>
 #include <corio/core/task.hpp>
 #include <corio/net/address.hpp>
 #include <corio/net/detail/socket_ops.hpp>
@@ -192,5 +194,14 @@ inline auto socket::wait_writable() { return net::wait_writable(target().fd); }
 socket tcp_listen(const address& local, int backlog = 128);
 /// Connects a new TCP socket to `to` (asyncio's `sock_connect` on a new socket).
 task<socket> tcp_connect(address to);
+/// Connects to the first of `candidates` that answers, with Happy Eyeballs (RFC 8305, what
+/// asyncio's `happy_eyeballs_delay` does): families interleaved, the next attempt started when
+/// one fails or `attempt_delay` (250 ms by default) passes, the attempts in flight raced.
+///
+/// Cancel safety: cancelled, every attempt in flight is cancelled and its socket closed.
+/// Errors: every attempt failed: the first candidate's error; `std::invalid_argument` for an
+/// empty list.
+task<socket> tcp_connect(std::vector<address> candidates,
+                         duration attempt_delay = std::chrono::milliseconds(250));
 
 }  // namespace corio::net
