@@ -227,6 +227,17 @@ static const std::vector<part> tour = {
             "the same count of primes, split over a thread_pool with one thread per core, gives "
             "the same answer sooner (the speed-up is printed on standard error)."),
     }},
+    {"Part 8: networking", {
+        CORIO_CHAPTER(net, echo, "An echo server and its clients over TCP",
+            "asyncio's streams: start_server runs a handler task per connection with a reader "
+            "and a writer; open_connection gives a client the same pair. Real sockets on "
+            "loopback, on io_uring where the kernel allows it, else epoll."),
+        CORIO_CHAPTER(net, currency_exchange, "Seed 003's currency exchange, waiting without blocking",
+            "The exchange service asks a slower rates service for every request. On one corio "
+            "thread it serves two hundred clients at once, because a task waiting for the rates "
+            "service blocks nothing else; the thread-per-request version needs a thread per "
+            "client for the same work. Both are measured (the figures vary from run to run)."),
+    }},
 };
 // clang-format on
 

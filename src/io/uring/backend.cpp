@@ -147,8 +147,11 @@ public:
         io_uring_sqe_set_data64(sqe, ignore_tag);
         // Now, not with the next poll: the kernel finds the file by its descriptor when the
         // request runs, and the caller is about to close the descriptor, whose number may then
-        // name another file.
-        io_uring_submit(&ring_);
+        // name another file. And with the deferred completions run at once: a cancelled
+        // operation holds the file until its completion is posted, and until then a closed
+        // listener would go on accepting, a closed connection would send no FIN. (The
+        // completions stay queued for the next poll.)
+        io_uring_submit_and_get_events(&ring_);
     }
 
     void forget_fd(int) noexcept override {}

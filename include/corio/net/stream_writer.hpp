@@ -1,0 +1,158 @@
+#pragma once
+/// @file
+/// `corio::net::stream_writer`: the writing half of a stream connection (asyncio's
+/// `StreamWriter` with its transport), made by `open_connection` and `start_server`.
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <corio/core/task.hpp>
+#include <corio/net/address.hpp>
+
+namespace corio::detail {
+class stream_connection;
+}
+
+namespace corio::net {
+
+class socket;
+
+/// Writes a byte stream without ever blocking (asyncio's `StreamWriter`): `write` queues, the
+/// connection sends in the background, `drain` waits while too much is queued.
+///
+/// `write` sends at once what the socket takes and queues the rest; queued bytes go out in the
+/// background, in order, whether or not anybody awaits anything, until the queue is empty or
+/// the connection fails. Each `write` queues its bytes as one piece, so writes of concurrent
+/// tasks never interleave inside one another. Backpressure is `drain`'s: it waits while more
+/// than the high-water mark is queued, until the queue is down to the low-water mark (64 KiB
+/// and 16 KiB by default, `set_write_buffer_limits`).
+///
+/// Cancel safety: `write` does not suspend. `drain` and `wait_closed` are cancel safe: cancelled,
+/// they leave the queued bytes queued and going out.
+///
+/// Thread safety: the loop's thread only (the loop of the task that made it).
+///
+/// Errors: a failure while sending in the background (`connection_reset_error`,
+/// `broken_pipe_error`, ...) ends the connection and is raised by the next `write` or `drain`,
+/// and by the reader once it has served what it buffered; it never raises a signal (no SIGPIPE)
+/// nor ends the process. A writer that is empty (default-made or moved from) throws
+/// `invalid_state_error`.
+///
+/// Example:
+/// @code
+/// for (const std::string& row : rows) {
+///     writer.write(row);
+///     co_await writer.drain();  // waits only while more than 64 KiB are queued
+/// }
+/// writer.close();
+/// co_await writer.wait_closed();
+/// @endcode
+class stream_writer {
+public:
+    /// An empty writer (`valid()` is false).
+    stream_writer() noexcept = default;
+    stream_writer(stream_writer&&) noexcept = default;
+    stream_writer& operator=(stream_writer&& other) noexcept;
+    /// Gives up this half: once the reader is gone too, the connection closes (queued writes
+    /// still go out first). Call `close()` to close it now.
+    ~stream_writer();
+
+    /// Queues `data` (bytes, any value) and returns at once (asyncio's `write`). With nothing
+    /// queued, the bytes the socket takes now are sent now.
+    ///
+    /// Errors: the error that ended the connection, if one did (nothing is queued then);
+    /// `invalid_state_error` after `write_eof()` (asyncio's `RuntimeError`) or `close()` (where
+    /// asyncio drops the bytes silently once the connection is lost).
+    void write(std::string_view data);
+    /// As above, taking the string's buffer instead of copying it (only if it has to queue).
+    void write(std::string&& data);
+    void write(const char* data) { write(std::string_view(data)); }
+    void write(std::span<const std::byte> data) {
+        write(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
+    }
+
+    /// Queues every piece of `lines` as one write: no other write lands between them (asyncio's
+    /// `writelines`). `Range` holds anything convertible to `std::string_view`.
+    ///
+    /// Errors: as `write`.
+    template <class Range>
+    void writelines(const Range& lines) {
+        std::size_t total = 0;
+        for (const auto& line : lines) total += std::string_view(line).size();
+        std::string joined;
+        joined.reserve(total);
+        for (const auto& line : lines) joined += std::string_view(line);
+        write(std::move(joined));
+    }
+
+    /// Waits until the queue is down to the low-water mark, if it went over the high-water mark
+    /// (asyncio's `drain`); returns at once otherwise. Any number of tasks may drain at once.
+    ///
+    /// Cancel safety: cancel safe: the queued bytes stay queued and still go out.
+    ///
+    /// Errors: the error that ended the connection; `connection_reset_error` ("Connection lost",
+    /// as asyncio) if it was closed without one.
+    [[nodiscard]] task<void> drain();
+
+    /// Sets the high- and low-water marks of `drain` (asyncio's transport method): without a
+    /// low mark, it is a quarter of the high one; without a high mark, 64 KiB, or four times
+    /// the low one if that is given.
+    ///
+    /// Errors: `std::invalid_argument` if `high` < `low`.
+    void set_write_buffer_limits(std::optional<std::size_t> high = std::nullopt,
+                                 std::optional<std::size_t> low = std::nullopt);
+    /// The marks: {low, high}, in asyncio's order.
+    [[nodiscard]] std::pair<std::size_t, std::size_t> get_write_buffer_limits() const;
+    /// How many bytes are queued and not yet sent.
+    [[nodiscard]] std::size_t get_write_buffer_size() const;
+
+    /// Closes the sending half once the queue is sent: the peer reads end of file, and may still
+    /// answer (asyncio's `write_eof`). Does nothing if already done or closing.
+    void write_eof();
+    /// True: a stream socket can half-close.
+    [[nodiscard]] bool can_write_eof() const noexcept { return true; }
+
+    /// Closes the connection: at once if nothing is queued, else once the queue is sent
+    /// (asyncio's `close`, which flushes too). The reader then reads end of file. Idempotent.
+    void close();
+    /// Closes the connection now, dropping what is queued (asyncio's `transport.abort()`).
+    void abort();
+    /// True once `close()` or `abort()` was called or the connection ended.
+    [[nodiscard]] bool is_closing() const;
+    /// Waits until the connection is closed (asyncio's `wait_closed`).
+    ///
+    /// Cancel safety: cancel safe (nothing is consumed).
+    ///
+    /// Errors: the error that ended the connection, if one did (as asyncio raises it).
+    [[nodiscard]] task<void> wait_closed();
+
+    /// The peer's address (asyncio's `get_extra_info("peername")`), read when the connection was
+    /// made; empty if it could not be.
+    [[nodiscard]] std::optional<address> peername() const;
+    /// The local address (asyncio's `get_extra_info("sockname")`); empty if unknown.
+    [[nodiscard]] std::optional<address> sockname() const;
+    /// `peername()` for "peername", `sockname()` for "sockname", empty for other keys.
+    [[nodiscard]] std::optional<address> get_extra_info(std::string_view key) const;
+
+    /// The connection's socket, for options (`set_keep_alive`, ...). Sending or receiving on it
+    /// directly bypasses the streams' queue and buffer; closing it ends the connection.
+    [[nodiscard]] net::socket& socket() const;
+
+    /// False for an empty writer (default-made or moved from).
+    [[nodiscard]] bool valid() const noexcept { return static_cast<bool>(connection_); }
+
+    /// For the machinery (`open_connection`, servers): the writer of `connection`.
+    explicit stream_writer(std::shared_ptr<detail::stream_connection> connection) noexcept;
+
+private:
+    [[nodiscard]] detail::stream_connection& connection() const;
+
+    std::shared_ptr<detail::stream_connection> connection_;
+};
+
+}  // namespace corio::net

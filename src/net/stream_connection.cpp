@@ -1,0 +1,339 @@
+// stream_connection (stream_connection.hpp): the connection's life, and the writer's transport,
+// which sends the queue in the background with one sendmsg of several chunks at a time.
+#include "stream_connection.hpp"
+
+#include <cerrno>
+#include <stdexcept>
+#include <utility>
+
+#include <sys/socket.h>
+
+#include <corio/core/errors.hpp>
+#include <corio/core/event_loop.hpp>
+#include <corio/net/errors.hpp>
+
+#include "../io/backend.hpp"
+
+namespace corio::detail {
+
+namespace {
+/// A write this small is appended to the last queued chunk (if no send points into it) rather
+/// than queued as a chunk of its own: many small writes then go out in few iovecs.
+constexpr std::size_t coalesce_below = 4096;
+constexpr std::size_t coalesce_chunk_max = 64 * 1024;
+}  // namespace
+
+std::shared_ptr<stream_connection> stream_connection::make(net::socket connected,
+                                                           std::size_t limit) {
+    if (limit == 0) throw std::invalid_argument("stream limit cannot be 0");
+    if (!connected.is_open() || connected.type() != net::socket_type::stream) {
+        throw std::invalid_argument("streams need an open stream socket");
+    }
+    event_loop& loop = get_running_loop();
+    return std::shared_ptr<stream_connection>(
+        new stream_connection(std::move(connected), limit, loop));
+}
+
+stream_connection::stream_connection(net::socket connected, std::size_t limit, event_loop& loop)
+    : loop_(&loop), socket_(std::move(connected)), limit_(limit) {
+    // Read once, as asyncio's transport does: they stay known after the socket is closed.
+    try {
+        peer_ = socket_.peer_address();
+    } catch (const io_error&) {  // ENOTCONN: the peer is already gone
+    }
+    try {
+        local_ = socket_.local_address();
+    } catch (const io_error&) {
+    }
+    // Binds the socket to this loop: the transport submits on its descriptor directly, and the
+    // socket's close() must know the loop to cancel that send and forget the descriptor. (A
+    // request made and dropped unawaited does just that and nothing else.)
+    static_cast<void>(socket_.wait_writable());
+    resumed.set();
+    op_.owner = this;
+    op_.complete = &on_sent;
+    op_.opcode = io_opcode::sendmsg;
+    deferred_.owner = this;
+    static constexpr ready_ops deferred_ops{&run_deferred, &discard_deferred};
+    deferred_.ops = &deferred_ops;
+}
+
+stream_connection::~stream_connection() {
+    // Nothing is in flight (the transport holds a reference meanwhile); the socket's own close
+    // cancels and forgets what a reader left.
+    socket_.close();
+}
+
+void stream_connection::drop_handle() noexcept {
+    if (--handles_ == 0) close();
+}
+
+// ---- closing ----------------------------------------------------------------------------------
+
+void stream_connection::close() noexcept {
+    if (state_ != state::open) return;
+    state_ = state::closing;
+    // With a send in flight, the transport closes it once the queue is sent (went_idle).
+    if (!op_.in_flight) went_idle(caller::task);
+}
+
+void stream_connection::abort() noexcept {
+    if (state_ == state::closed) return;
+    discard_queue_ = true;
+    if (!op_.in_flight) {
+        queue_.clear();
+        front_sent_ = 0;
+    }
+    queued_ = 0;
+    close_now();
+}
+
+void stream_connection::fail(std::exception_ptr error, caller from) noexcept {
+    if (!error_) error_ = std::move(error);
+    discard_queue_ = true;
+    if (!op_.in_flight) {
+        queue_.clear();
+        front_sent_ = 0;
+    }
+    queued_ = 0;
+    if (from == caller::completion) {
+        defer(deferred_close::yes);
+    } else {
+        close_now();
+    }
+}
+
+void stream_connection::close_now() noexcept {
+    if (state_ == state::closed) return;
+    state_ = state::closed;
+    // Cancels a send in flight (epoll: its callback runs inside this call; io_uring: later, and
+    // the queue stays alive until then) and a reader's receive, which then reads end of file.
+    socket_.close();
+    paused_ = false;
+    resumed.set();
+    closed_event.set();
+}
+
+void stream_connection::defer(deferred_close close) noexcept {
+    deferred_close_ = deferred_close_ || close == deferred_close::yes;
+    if (deferred_queued_) {
+        // The queued node holds a reference already: this one may go now.
+        in_flight_ref_.reset();
+        return;
+    }
+    deferred_ref_ = std::move(in_flight_ref_);
+    if (!deferred_ref_) deferred_ref_ = shared_from_this();
+    deferred_queued_ = true;
+    loop_->schedule(&deferred_);
+}
+
+void stream_connection::run_deferred(ready_node* node) {
+    stream_connection& self = *static_cast<deferred_node*>(node)->owner;
+    self.deferred_queued_ = false;
+    // Last: this may be the last reference, and destroy `self`.
+    const std::shared_ptr<stream_connection> keep = std::move(self.deferred_ref_);
+    if (std::exchange(self.deferred_close_, false)) self.close_now();
+}
+
+void stream_connection::discard_deferred(ready_node* node) noexcept {
+    // The loop is closing: its tasks are being torn down, so no waiter is woken now.
+    stream_connection& self = *static_cast<deferred_node*>(node)->owner;
+    self.deferred_queued_ = false;
+    const std::shared_ptr<stream_connection> keep = std::move(self.deferred_ref_);
+}
+
+// ---- writing ----------------------------------------------------------------------------------
+
+void stream_connection::check_writable() const {
+    if (error_) std::rethrow_exception(error_);
+    if (state_ != state::open) throw invalid_state_error("write() after close()");
+    if (write_eof_ != eof_state::none) {
+        throw invalid_state_error("Cannot call write() after write_eof()");
+    }
+}
+
+std::size_t stream_connection::send_now(std::string_view data) {
+    // Nothing is queued nor in flight (the caller checked): send what the socket takes now, as
+    // asyncio's write does, so that only the rest waits for the transport.
+    const ssize_t n = ::send(socket_.fd(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+    std::exception_ptr e = make_io_error(errno, "send");
+    fail(e, caller::task);
+    std::rethrow_exception(e);
+}
+
+void stream_connection::write(std::string_view data) {
+    check_writable();
+    if (data.empty()) return;
+    if (queue_.empty() && !op_.in_flight) {
+        data.remove_prefix(send_now(data));
+        if (data.empty()) return;
+    }
+    enqueue(data);
+    update_flow();
+    if (!op_.in_flight) flush(caller::task);
+}
+
+void stream_connection::write(std::string&& data) {
+    if (data.size() < coalesce_below) {
+        write(std::string_view(data));
+        return;
+    }
+    check_writable();
+    // Queue the string itself (no copy), its prefix sent now counted in front_sent_.
+    if (queue_.empty() && !op_.in_flight) {
+        const std::size_t n = send_now(data);
+        if (n == data.size()) return;
+        front_sent_ = n;
+        queued_ += data.size() - n;
+    } else {
+        queued_ += data.size();
+    }
+    queue_.push_back(std::move(data));
+    update_flow();
+    if (!op_.in_flight) flush(caller::task);
+}
+
+void stream_connection::enqueue(std::string_view data) {
+    // Append to the last chunk if it is small and no send in flight points into it (appending
+    // may move its bytes).
+    if (data.size() < coalesce_below && queue_.size() > iov_chunks_ &&
+        queue_.back().size() + data.size() <= coalesce_chunk_max) {
+        queue_.back().append(data);
+    } else {
+        queue_.emplace_back(data);
+    }
+    queued_ += data.size();
+}
+
+void stream_connection::write_eof() {
+    if (state_ != state::open || write_eof_ != eof_state::none) return;
+    write_eof_ = eof_state::pending;
+    if (queue_.empty() && !op_.in_flight) shutdown_write();
+}
+
+void stream_connection::shutdown_write() noexcept {
+    write_eof_ = eof_state::done;
+    try {
+        socket_.shutdown(net::shutdown_how::write);
+    } catch (const io_error&) {
+        // ENOTCONN: the peer is gone already; the reader will say how.
+    }
+}
+
+void stream_connection::set_limits(std::size_t high, std::size_t low) noexcept {
+    high_ = high;
+    low_ = low;
+    update_flow();
+}
+
+void stream_connection::update_flow() noexcept {
+    // asyncio's pause_writing / resume_writing, with the same marks: pause above high, resume
+    // at or below low.
+    if (!paused_ && queued_ > high_) {
+        paused_ = true;
+        resumed.clear();
+    } else if (paused_ && queued_ <= low_) {
+        paused_ = false;
+        resumed.set();
+    }
+}
+
+// ---- the transport ----------------------------------------------------------------------------
+
+void stream_connection::flush(caller from) noexcept {
+    while (!queue_.empty() && socket_.is_open() && !discard_queue_) {
+        // One sendmsg for up to max_iov chunks, pointing into the queue itself.
+        std::size_t n = 0;
+        for (auto it = queue_.begin(); it != queue_.end() && n < max_iov; ++it, ++n) {
+            const std::size_t skip = n == 0 ? front_sent_ : 0;
+            iov_[n].iov_base = it->data() + skip;
+            iov_[n].iov_len = it->size() - skip;
+        }
+        iov_chunks_ = n;
+        message_ = msghdr{};
+        message_.msg_iov = iov_;
+        message_.msg_iovlen = n;
+        op_.fd = socket_.fd();
+        op_.buffer = &message_;
+        op_.flags = 0;
+        int result = 0;
+        bool done = false;
+        try {
+            done = loop_->io().submit(op_, result);
+        } catch (...) {
+            iov_chunks_ = 0;
+            fail(std::current_exception(), from);
+            went_idle(from);
+            return;
+        }
+        if (!done) {
+            // In flight: the queue must outlive the kernel's reading of it.
+            if (!in_flight_ref_) in_flight_ref_ = shared_from_this();
+            return;
+        }
+        iov_chunks_ = 0;
+        if (!sent(result, from)) break;
+    }
+    went_idle(from);
+}
+
+void stream_connection::on_sent(io_operation* op, int result) noexcept {
+    stream_connection& self = *static_cast<send_operation*>(op)->owner;
+    self.iov_chunks_ = 0;
+    if (self.sent(result, caller::completion)) {
+        self.flush(caller::completion);
+    } else {
+        self.went_idle(caller::completion);
+    }
+}
+
+bool stream_connection::sent(int result, caller from) noexcept {
+    if (discard_queue_) {
+        // Aborted or failed while the send was in flight: the kernel is done with the queue.
+        queue_.clear();
+        front_sent_ = 0;
+        return false;
+    }
+    if (result == -ECANCELED) return false;  // the socket was closed under it
+    if (result < 0) {
+        try {
+            fail(make_io_error(-result, "send"), from);
+        } catch (...) {  // bad_alloc making the error: fail with that instead
+            fail(std::current_exception(), from);
+        }
+        return false;
+    }
+    auto left = static_cast<std::size_t>(result);
+    queued_ -= left;
+    while (left > 0) {
+        const std::size_t in_front = queue_.front().size() - front_sent_;
+        if (left < in_front) {
+            front_sent_ += left;
+            break;
+        }
+        left -= in_front;
+        queue_.pop_front();
+        front_sent_ = 0;
+    }
+    update_flow();
+    return true;
+}
+
+void stream_connection::went_idle(caller from) noexcept {
+    if (discard_queue_) {
+        queue_.clear();
+        front_sent_ = 0;
+    }
+    const bool flushed = queue_.empty() || !socket_.is_open() || discard_queue_;
+    if (flushed && write_eof_ == eof_state::pending && socket_.is_open()) shutdown_write();
+    const bool close = flushed && state_ == state::closing;
+    if (from == caller::task) {
+        if (close) close_now();
+        return;
+    }
+    if (close || in_flight_ref_) defer(close ? deferred_close::yes : deferred_close::no);
+}
+
+}  // namespace corio::detail

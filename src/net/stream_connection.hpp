@@ -1,0 +1,204 @@
+#pragma once
+// The state a stream_reader and a stream_writer share (asyncio's transport and protocol in one):
+// the socket, the reader's receive buffer, and the writer's queue with the transport that sends
+// it. Internal: reached only through the two handles, which hold it by shared_ptr, as does every
+// task suspended in one of their operations and the send in flight.
+//
+// Lifetime. The connection closes when the writer is closed (or aborted), when it fails, or
+// when both handles are gone. The state itself lives while anything holds it: a task in a read
+// or a drain, and the transport while a send is in flight (`in_flight_ref_`), so the kernel
+// never reads a queue that has been freed.
+//
+// Contexts. A backend completion callback may submit again but must not cancel, abandon or
+// throw (io/detail/operation.hpp), and closing the socket cancels. So the transport's callback
+// never closes the socket nor drops the last reference itself: it hands both to `deferred_`, a
+// ready node the loop runs on its next iteration.
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <corio/core/detail/ready_queue.hpp>
+#include <corio/core/task.hpp>
+#include <corio/io/detail/operation.hpp>
+#include <corio/net/address.hpp>
+#include <corio/net/socket.hpp>
+#include <corio/sync/event.hpp>
+
+namespace corio {
+class event_loop;
+}
+
+namespace corio::detail {
+
+/// Who calls: a task (anything may happen), or the transport's completion callback (the socket
+/// must not be closed, nor the last reference dropped: see "Contexts" above).
+enum class caller : std::uint8_t { task, completion };
+
+class stream_connection : public std::enable_shared_from_this<stream_connection> {
+public:
+    /// Adopts `connected`, a connected stream socket, on the running loop.
+    /// Errors: `std::invalid_argument` (not an open stream socket, `limit` 0), `std::logic_error`
+    /// outside a loop, `std::bad_alloc`.
+    static std::shared_ptr<stream_connection> make(net::socket connected, std::size_t limit);
+
+    stream_connection(const stream_connection&) = delete;
+    stream_connection& operator=(const stream_connection&) = delete;
+    ~stream_connection();
+
+    // ---- handles (stream_reader and stream_writer) ----------------------------------------
+
+    void add_handle() noexcept { ++handles_; }
+    /// One handle gone: with none left, the connection closes (gracefully).
+    void drop_handle() noexcept;
+
+    // ---- the connection as a whole ---------------------------------------------------------
+
+    enum class state : std::uint8_t {
+        open,     ///< reading and writing
+        closing,  ///< close() asked; the queue is going out, then the socket closes
+        closed,   ///< the socket is closed
+    };
+    [[nodiscard]] state current_state() const noexcept { return state_; }
+    /// The error that ended the connection, if one did.
+    [[nodiscard]] const std::exception_ptr& error() const noexcept { return error_; }
+    /// Graceful close: the socket closes once the queue is sent. Idempotent.
+    void close() noexcept;
+    /// Closes now, dropping the queue.
+    void abort() noexcept;
+    /// The connection failed with `error` (kept, first one wins): the queue is dropped and the
+    /// socket closed, now from a task, deferred from the completion callback.
+    void fail(std::exception_ptr error, caller from) noexcept;
+    /// Set once the socket is closed.
+    corio::event closed_event;
+    net::socket& socket() noexcept { return socket_; }
+    const std::optional<net::address>& peername() const noexcept { return peer_; }
+    const std::optional<net::address>& sockname() const noexcept { return local_; }
+
+    // ---- reading (stream_reader.cpp) --------------------------------------------------------
+
+    [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
+    [[nodiscard]] std::size_t buffered() const noexcept { return tail_ - head_; }
+    [[nodiscard]] std::string_view data() const noexcept {
+        return {buffer_.get() + head_, tail_ - head_};
+    }
+    /// Takes the first `n` buffered bytes.
+    std::string take(std::size_t n);
+    /// Drops the first `n` buffered bytes.
+    void discard(std::size_t n) noexcept;
+    /// How many bytes have been taken or dropped since the start: lets a search that waited
+    /// keep its place if another task read meanwhile.
+    [[nodiscard]] std::uint64_t consumed() const noexcept { return consumed_; }
+    /// No more bytes will come (end of file, or the connection closed).
+    [[nodiscard]] bool ended() const noexcept { return eof_ || state_ == state::closed; }
+    /// Receives more bytes into the buffer: false if the stream has ended. Makes room for at
+    /// least `need` bytes, and receives at most `at_most`. `who` names the read, for the error
+    /// of a second task waiting at once. The caller holds a reference to the connection.
+    /// Errors: `invalid_state_error` (another task is receiving), the connection's error.
+    task<bool> receive(std::size_t need, std::size_t at_most, const char* who);
+
+    // ---- writing (stream_connection.cpp) ----------------------------------------------------
+
+    void write(std::string_view data);
+    void write(std::string&& data);
+    void write_eof();
+    [[nodiscard]] std::size_t queued() const noexcept { return queued_; }
+    void set_limits(std::size_t high, std::size_t low) noexcept;
+    [[nodiscard]] std::size_t high_water() const noexcept { return high_; }
+    [[nodiscard]] std::size_t low_water() const noexcept { return low_; }
+    /// True while `drain` must wait: the queue went over the high mark and is not yet down to
+    /// the low one. `resumed` is set whenever it is false (and when the connection ends).
+    [[nodiscard]] bool paused() const noexcept { return paused_; }
+    corio::event resumed;
+
+private:
+    stream_connection(net::socket connected, std::size_t limit, event_loop& loop);
+
+    // Reading.
+    /// Makes at least `need` bytes free after the data (compacting, then growing): the room.
+    std::size_t make_room(std::size_t need);
+    void released_bytes() noexcept;
+
+    // Writing: the transport.
+    /// Checks that a write may queue; throws the connection's error or `invalid_state_error`.
+    void check_writable() const;
+    /// Queues `data` behind what is queued.
+    void enqueue(std::string_view data);
+    /// With nothing queued nor in flight: sends what the socket takes now; how much it took.
+    /// Errors: the send's error, which also ends the connection.
+    std::size_t send_now(std::string_view data);
+    /// Sends what is queued until a send has to wait (then its callback goes on) or the queue
+    /// is empty.
+    void flush(caller from) noexcept;
+    /// Counts `result` bytes of a send off the queue; false if the send failed or was
+    /// cancelled, and the transport must stop.
+    bool sent(int result, caller from) noexcept;
+    /// Nothing is in flight any more: finish a pending write_eof or close, release the
+    /// transport's reference.
+    void went_idle(caller from) noexcept;
+    void update_flow() noexcept;
+    void shutdown_write() noexcept;
+    /// Closes the socket now (never from a completion callback).
+    void close_now() noexcept;
+    enum class deferred_close : std::uint8_t { no, yes };
+    /// Runs `close_now` (if asked) and drops `in_flight_ref_` on the next loop iteration.
+    void defer(deferred_close close) noexcept;
+    static void on_sent(io_operation* op, int result) noexcept;
+    static void run_deferred(ready_node* node);
+    static void discard_deferred(ready_node* node) noexcept;
+
+    event_loop* loop_;
+    net::socket socket_;
+    std::optional<net::address> peer_;
+    std::optional<net::address> local_;
+    std::exception_ptr error_;
+    int handles_ = 0;
+    state state_ = state::open;
+
+    // ---- reader ----
+    std::unique_ptr<char[]> buffer_;
+    std::size_t capacity_ = 0;
+    std::size_t head_ = 0;  ///< first unread byte
+    std::size_t tail_ = 0;  ///< end of the data; a receive writes after it
+    std::size_t limit_;
+    std::uint64_t consumed_ = 0;
+    bool eof_ = false;
+    bool receiving_ = false;  ///< a task waits in a receive into [tail_, capacity_)
+
+    // ---- writer ----
+    std::deque<std::string> queue_;  ///< a deque: pushing never moves the chunks in flight
+    std::size_t front_sent_ = 0;     ///< bytes of queue_.front() already sent
+    std::size_t queued_ = 0;
+    std::size_t high_ = 64 * 1024;
+    std::size_t low_ = 16 * 1024;
+    bool paused_ = false;
+    enum class eof_state : std::uint8_t { none, pending, done } write_eof_ = eof_state::none;
+    bool discard_queue_ = false;  ///< abort(): drop the queue once the kernel lets go of it
+
+    struct send_operation : io_operation {
+        stream_connection* owner;
+    };
+    static constexpr std::size_t max_iov = 64;
+    send_operation op_{};
+    msghdr message_{};
+    iovec iov_[max_iov]{};
+    std::size_t iov_chunks_ = 0;  ///< queue chunks the send in flight points into
+    std::shared_ptr<stream_connection> in_flight_ref_;
+
+    struct deferred_node : ready_node {
+        stream_connection* owner;
+    };
+    deferred_node deferred_{};
+    std::shared_ptr<stream_connection> deferred_ref_;
+    bool deferred_queued_ = false;
+    bool deferred_close_ = false;
+};
+
+}  // namespace corio::detail

@@ -1,0 +1,263 @@
+// stream_reader (include/corio/net/stream_reader.hpp): asyncio's read algorithms over the
+// connection's receive buffer (stream_connection.hpp).
+//
+// Cancel safety is structural: a read receives into the free space after the buffered bytes
+// and takes bytes out only once it has all it wants, so a read cancelled in its receive (or
+// after it) leaves everything received in the buffer. Only the one task receiving may move the
+// buffer (compact or grow it); others may take bytes off its front meanwhile.
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include <corio/core/errors.hpp>
+#include <corio/net/errors.hpp>
+#include <corio/net/stream_reader.hpp>
+
+#include "stream_connection.hpp"
+
+namespace corio {
+
+incomplete_read_error::incomplete_read_error(std::string partial,
+                                             std::optional<std::size_t> expected)
+    : std::runtime_error(std::to_string(partial.size()) + " bytes read on a total of " +
+                         (expected ? std::to_string(*expected) + " expected bytes"
+                                   : std::string("undefined expected bytes"))),
+      partial_(std::move(partial)),
+      expected_(expected) {}
+
+}  // namespace corio
+
+namespace corio::detail {
+
+namespace {
+/// A receive gets at least this much room (unless the read is bounded tighter): fewer, larger
+/// system calls.
+constexpr std::size_t min_receive = 16 * 1024;
+/// An empty buffer larger than this is given back (after a large readexactly, say).
+constexpr std::size_t keep_capacity = 1024 * 1024;
+constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
+}  // namespace
+
+std::string stream_connection::take(std::size_t n) {
+    std::string out(buffer_.get() + head_, n);
+    discard(n);
+    return out;
+}
+
+void stream_connection::discard(std::size_t n) noexcept {
+    head_ += n;
+    consumed_ += n;
+    released_bytes();
+}
+
+void stream_connection::released_bytes() noexcept {
+    if (head_ != tail_ || receiving_) return;  // a receive in flight writes after tail_
+    head_ = tail_ = 0;
+    if (capacity_ > keep_capacity) {
+        buffer_.reset();
+        capacity_ = 0;
+    }
+}
+
+std::size_t stream_connection::make_room(std::size_t need) {
+    if (capacity_ - tail_ >= need) return capacity_ - tail_;
+    if (head_ > 0) {
+        // Compact: the unread bytes move to the front.
+        std::memmove(buffer_.get(), buffer_.get() + head_, tail_ - head_);
+        tail_ -= head_;
+        head_ = 0;
+        if (capacity_ - tail_ >= need) return capacity_ - tail_;
+    }
+    const std::size_t size = std::max(capacity_ * 2, tail_ + need);
+    auto bigger = std::make_unique_for_overwrite<char[]>(size);
+    if (tail_ > 0) std::memcpy(bigger.get(), buffer_.get(), tail_);
+    buffer_ = std::move(bigger);
+    capacity_ = size;
+    return capacity_ - tail_;
+}
+
+task<bool> stream_connection::receive(std::size_t need, std::size_t at_most, const char* who) {
+    // The connection's error comes before end of file: a reset is not a clean end.
+    if (error_) std::rethrow_exception(error_);
+    if (ended()) co_return false;
+    if (state_ != state::open) {
+        // Closing: asyncio's transport stops reading once close() is called.
+        eof_ = true;
+        co_return false;
+    }
+    if (receiving_) {
+        throw invalid_state_error(std::string(who) +
+                                  "() called while another coroutine is already waiting for "
+                                  "incoming data");
+    }
+    const std::size_t room =
+        std::min(make_room(std::max(need, std::min(min_receive, at_most))), at_most);
+    receiving_ = true;
+    struct receiving_guard {
+        bool& flag;
+        ~receiving_guard() { flag = false; }
+    } guard{receiving_};
+    std::size_t n = 0;
+    std::exception_ptr failed;
+    try {
+        n = co_await socket_.recv(
+            std::span<std::byte>(reinterpret_cast<std::byte*>(buffer_.get() + tail_), room));
+    } catch (const io_error&) {
+        failed = std::current_exception();
+    }
+    if (failed) {
+        if (state_ == state::closed) {
+            // Our own close ended the receive (EBADF): end of file, or what closed it.
+            if (error_) std::rethrow_exception(error_);
+            co_return false;
+        }
+        fail(failed, caller::task);
+        std::rethrow_exception(failed);
+    }
+    if (n == 0) {
+        eof_ = true;
+        co_return false;
+    }
+    tail_ += n;
+    co_return true;
+}
+
+namespace {
+
+task<std::string> read_some(std::shared_ptr<stream_connection> c, std::size_t n) {
+    if (n == 0) co_return std::string();
+    if (c->buffered() == 0) co_await c->receive(1, unbounded, "read");
+    co_return c->take(std::min(n, c->buffered()));
+}
+
+task<std::string> read_to_eof(std::shared_ptr<stream_connection> c) {
+    // Everything stays buffered until the end: cancelled, nothing was consumed. (No co_await in
+    // the loop's condition: GCC 12 miscompiles it.)
+    for (;;) {
+        const bool more = co_await c->receive(1, unbounded, "read");
+        if (!more) break;
+    }
+    co_return c->take(c->buffered());
+}
+
+task<std::string> read_exactly(std::shared_ptr<stream_connection> c, std::size_t n) {
+    while (c->buffered() < n) {
+        const bool more = co_await c->receive(n - c->buffered(), unbounded, "readexactly");
+        if (!more) {
+            throw incomplete_read_error(c->take(c->buffered()), n);
+        }
+    }
+    co_return c->take(n);
+}
+
+/// asyncio's readuntil, step for step (the same `consumed` in the same errors).
+task<std::string> read_until(std::shared_ptr<stream_connection> c, std::string separator,
+                             const char* who) {
+    if (separator.empty()) {
+        throw std::invalid_argument("Separator should be at least one-byte string");
+    }
+    const std::size_t seplen = separator.size();
+    const std::size_t limit = c->limit();
+    // Where the search goes on, counted from the start of the stream: another task may take
+    // bytes off the front while this one waits.
+    std::uint64_t search_from = c->consumed();
+    for (;;) {
+        const std::string_view data = c->data();
+        std::size_t offset = search_from > c->consumed() ? search_from - c->consumed() : 0;
+        if (data.size() >= offset + seplen) {
+            const std::size_t isep = data.find(separator, offset);
+            if (isep != std::string_view::npos) {
+                if (isep > limit) {
+                    throw limit_overrun_error("Separator is found, but chunk is longer than limit",
+                                              isep);
+                }
+                co_return c->take(isep + seplen);
+            }
+            // A separator may start in the last seplen - 1 bytes: search from there next time.
+            offset = data.size() + 1 - seplen;
+            if (offset > limit) {
+                throw limit_overrun_error("Separator is not found, and chunk exceed the limit",
+                                          offset);
+            }
+            search_from = c->consumed() + offset;
+        }
+        // The buffer never needs more than limit + seplen bytes to decide.
+        const std::size_t bound = limit + seplen > data.size() ? limit + seplen - data.size() : 1;
+        const bool more = co_await c->receive(1, bound, who);
+        if (!more) {
+            throw incomplete_read_error(c->take(c->buffered()), std::nullopt);
+        }
+    }
+}
+
+task<std::string> read_line(std::shared_ptr<stream_connection> c) {
+    std::string line;
+    try {
+        line = co_await read_until(c, "\n", "readline");
+    } catch (const incomplete_read_error& e) {
+        line = e.partial();  // the last line, without its '\n'
+    } catch (const limit_overrun_error& e) {
+        // asyncio drops the over-long line: to its separator if it came, all of it if not.
+        const std::string_view rest = c->data().substr(std::min(e.consumed(), c->buffered()));
+        c->discard(rest.starts_with('\n') ? e.consumed() + 1 : c->buffered());
+        throw;
+    }
+    co_return line;
+}
+
+}  // namespace
+}  // namespace corio::detail
+
+namespace corio::net {
+
+stream_reader::stream_reader(std::shared_ptr<detail::stream_connection> connection) noexcept
+    : connection_(std::move(connection)) {
+    if (connection_) connection_->add_handle();
+}
+
+stream_reader& stream_reader::operator=(stream_reader&& other) noexcept {
+    if (this != &other) {
+        if (connection_) connection_->drop_handle();
+        connection_ = std::move(other.connection_);
+    }
+    return *this;
+}
+
+stream_reader::~stream_reader() {
+    if (connection_) connection_->drop_handle();
+}
+
+const std::shared_ptr<detail::stream_connection>& stream_reader::connection() const {
+    if (!connection_) [[unlikely]] {
+        detail::throw_empty("stream_reader is empty (default-made or moved from)");
+    }
+    return connection_;
+}
+
+task<std::string> stream_reader::read(std::size_t n) { return detail::read_some(connection(), n); }
+task<std::string> stream_reader::read() { return detail::read_to_eof(connection()); }
+task<std::string> stream_reader::readexactly(std::size_t n) {
+    return detail::read_exactly(connection(), n);
+}
+task<std::string> stream_reader::readline() { return detail::read_line(connection()); }
+task<std::string> stream_reader::readuntil(std::string separator) {
+    return detail::read_until(connection(), std::move(separator), "readuntil");
+}
+task<std::string> stream_reader::readuntil() {
+    return detail::read_until(connection(), "\n", "readuntil");
+}
+
+bool stream_reader::at_eof() const {
+    const detail::stream_connection& c = *connection();
+    // A connection that failed has not reached its end (asyncio's reader gets the exception,
+    // not end of file): reading on raises the error.
+    return c.ended() && !c.error() && c.buffered() == 0;
+}
+
+std::size_t stream_reader::limit() const { return connection()->limit(); }
+
+}  // namespace corio::net

@@ -1,0 +1,119 @@
+// stream_writer (include/corio/net/stream_writer.hpp): the handle over the connection's queue
+// and transport (stream_connection.cpp), and the waits of drain and wait_closed.
+#include <cerrno>
+#include <memory>
+#include <stdexcept>
+#include <utility>
+
+#include <corio/core/errors.hpp>
+#include <corio/net/errors.hpp>
+#include <corio/net/stream_writer.hpp>
+
+#include "stream_connection.hpp"
+
+namespace corio::detail {
+namespace {
+
+task<void> drain_queue(std::shared_ptr<stream_connection> c) {
+    for (;;) {
+        if (c->error()) std::rethrow_exception(c->error());
+        // asyncio: "Connection lost", also when we closed it ourselves.
+        if (c->current_state() == stream_connection::state::closed) {
+            throw_io_error(ECONNRESET, "drain: Connection lost");
+        }
+        if (!c->paused()) co_return;
+        // `resumed` is set when the queue is down to the low mark or the connection ends; every
+        // drainer wakes, and each looks again.
+        co_await c->resumed.wait();
+    }
+}
+
+task<void> wait_until_closed(std::shared_ptr<stream_connection> c) {
+    while (c->current_state() != stream_connection::state::closed) co_await c->closed_event.wait();
+    if (c->error()) std::rethrow_exception(c->error());
+}
+
+}  // namespace
+}  // namespace corio::detail
+
+namespace corio::net {
+
+stream_writer::stream_writer(std::shared_ptr<detail::stream_connection> connection) noexcept
+    : connection_(std::move(connection)) {
+    if (connection_) connection_->add_handle();
+}
+
+stream_writer& stream_writer::operator=(stream_writer&& other) noexcept {
+    if (this != &other) {
+        if (connection_) connection_->drop_handle();
+        connection_ = std::move(other.connection_);
+    }
+    return *this;
+}
+
+stream_writer::~stream_writer() {
+    if (connection_) connection_->drop_handle();
+}
+
+detail::stream_connection& stream_writer::connection() const {
+    if (!connection_) [[unlikely]] {
+        detail::throw_empty("stream_writer is empty (default-made or moved from)");
+    }
+    return *connection_;
+}
+
+void stream_writer::write(std::string_view data) { connection().write(data); }
+void stream_writer::write(std::string&& data) { connection().write(std::move(data)); }
+
+task<void> stream_writer::drain() {
+    // An empty writer throws here, at the call.
+    return detail::drain_queue(connection().shared_from_this());
+}
+
+void stream_writer::set_write_buffer_limits(std::optional<std::size_t> high,
+                                            std::optional<std::size_t> low) {
+    detail::stream_connection& c = connection();
+    // asyncio's _set_write_buffer_limits.
+    const std::size_t h = high ? *high : low ? 4 * *low : 64 * 1024;
+    const std::size_t l = low ? *low : h / 4;
+    if (h < l) {
+        throw std::invalid_argument("high (" + std::to_string(h) + ") must be >= low (" +
+                                    std::to_string(l) + ") must be >= 0");
+    }
+    c.set_limits(h, l);
+}
+
+std::pair<std::size_t, std::size_t> stream_writer::get_write_buffer_limits() const {
+    const detail::stream_connection& c = connection();
+    return {c.low_water(), c.high_water()};
+}
+
+std::size_t stream_writer::get_write_buffer_size() const { return connection().queued(); }
+
+void stream_writer::write_eof() { connection().write_eof(); }
+
+void stream_writer::close() { connection().close(); }
+
+void stream_writer::abort() { connection().abort(); }
+
+bool stream_writer::is_closing() const {
+    return connection().current_state() != detail::stream_connection::state::open;
+}
+
+task<void> stream_writer::wait_closed() {
+    return detail::wait_until_closed(connection().shared_from_this());
+}
+
+std::optional<address> stream_writer::peername() const { return connection().peername(); }
+
+std::optional<address> stream_writer::sockname() const { return connection().sockname(); }
+
+std::optional<address> stream_writer::get_extra_info(std::string_view key) const {
+    if (key == "peername") return peername();
+    if (key == "sockname") return sockname();
+    return std::nullopt;
+}
+
+net::socket& stream_writer::socket() const { return connection().socket(); }
+
+}  // namespace corio::net

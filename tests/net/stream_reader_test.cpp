@@ -1,0 +1,421 @@
+// net::stream_reader on both backends: every read over many small segments, the limit, end of
+// file, errors, and cancellation of each read mid-way losing no byte.
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <corio/core.hpp>
+#include <corio/net.hpp>
+
+#include "backend_param.hpp"
+#include "stream_test_util.hpp"
+
+namespace {
+
+using corio::task;
+using corio_test::bytes;
+using corio_test::send_bytewise;
+using corio_test::streams_over_pair;
+using namespace std::chrono_literals;
+
+class StreamReader : public corio_test::on_each_backend {};
+CORIO_ON_EACH_BACKEND(StreamReader);
+
+TEST_P(StreamReader, ReadReturnsWhatIsBufferedUpToN) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        EXPECT_EQ(co_await s.reader.read(0), "");  // at once, even with nothing buffered
+        co_await s.peer.send_all(bytes("hello world"));
+        EXPECT_EQ(co_await s.reader.read(5), "hello");
+        EXPECT_EQ(co_await s.reader.read(100), " world");
+        EXPECT_FALSE(s.reader.at_eof());
+        s.peer.close();
+        EXPECT_EQ(co_await s.reader.read(10), "");
+        EXPECT_TRUE(s.reader.at_eof());
+        EXPECT_EQ(co_await s.reader.read(10), "");
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, ReadToEndOfFileGathersEverySegment) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        const std::string sent = "many small segments, then the end";
+        auto peer = corio::spawn(
+            [](corio::net::socket& p, std::string d) -> task<void> {
+                co_await send_bytewise(p, d);
+                p.close();
+            },
+            std::move(s.peer), sent);
+        EXPECT_EQ(co_await s.reader.read(), sent);
+        EXPECT_TRUE(s.reader.at_eof());
+        co_await peer;
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, ArbitraryBytesIncludingZerosRoundTrip) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        const std::string sent = corio_test::pattern(100'000, 7) + std::string(3, '\0');
+        auto peer = corio::spawn(
+            [](corio::net::socket& p, std::string d) -> task<void> {
+                co_await p.send_all(bytes(d));
+                p.close();
+            },
+            std::move(s.peer), sent);
+        EXPECT_EQ(co_await s.reader.read(), sent);
+        co_await peer;
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, ReadexactlyAcrossSegmentsAndIncompleteAtEndOfFile) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        auto peer = corio::spawn(
+            [](corio::net::socket& p) -> task<void> {
+                co_await send_bytewise(p, "0123456789abc");
+                p.close();
+            },
+            std::move(s.peer));
+        EXPECT_EQ(co_await s.reader.readexactly(0), "");
+        EXPECT_EQ(co_await s.reader.readexactly(4), "0123");
+        EXPECT_EQ(co_await s.reader.readexactly(6), "456789");
+        try {
+            co_await s.reader.readexactly(5);
+            ADD_FAILURE() << "the stream ended after 3 bytes";
+        } catch (const corio::incomplete_read_error& e) {
+            EXPECT_EQ(e.partial(), "abc");
+            EXPECT_EQ(e.expected(), std::optional<std::size_t>(5));
+        }
+        EXPECT_TRUE(s.reader.at_eof());  // the partial bytes were taken into the error
+        co_await peer;
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, ReadlineAcrossSegmentsThenTheLastLineWithoutNewline) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        auto peer = corio::spawn(
+            [](corio::net::socket& p) -> task<void> {
+                co_await send_bytewise(p, "first\nsecond line\n\nlast");
+                p.close();
+            },
+            std::move(s.peer));
+        EXPECT_EQ(co_await s.reader.readline(), "first\n");
+        EXPECT_EQ(co_await s.reader.readline(), "second line\n");
+        EXPECT_EQ(co_await s.reader.readline(), "\n");
+        EXPECT_EQ(co_await s.reader.readline(), "last");
+        EXPECT_EQ(co_await s.reader.readline(), "");
+        EXPECT_TRUE(s.reader.at_eof());
+        co_await peer;
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, ReaduntilFindsASeparatorSplitAcrossSegments) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        auto peer = corio::spawn(
+            [](corio::net::socket& p) -> task<void> {
+                co_await send_bytewise(p, "GET / HTTP/1.1\r\nHost: x\r\n\r\nbody-without-end");
+                p.close();
+            },
+            std::move(s.peer));
+        EXPECT_EQ(co_await s.reader.readuntil("\r\n"), "GET / HTTP/1.1\r\n");
+        EXPECT_EQ(co_await s.reader.readuntil("\r\n\r\n"), "Host: x\r\n\r\n");
+        try {
+            co_await s.reader.readuntil("\r\n");
+            ADD_FAILURE() << "no separator before the end";
+        } catch (const corio::incomplete_read_error& e) {
+            EXPECT_EQ(e.partial(), "body-without-end");
+            EXPECT_FALSE(e.expected().has_value());
+        }
+        EXPECT_TRUE(s.reader.at_eof());
+        co_await peer;
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, ReaduntilRejectsAnEmptySeparatorAndDefaultsToNewline) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        EXPECT_THROW(co_await s.reader.readuntil(""), std::invalid_argument);
+        co_await s.peer.send_all(bytes("default\n"));
+        EXPECT_EQ(co_await s.reader.readuntil(), "default\n");  // '\n', as asyncio
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, ReaduntilOverTheLimitKeepsTheData) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair(/*limit=*/16);
+        EXPECT_EQ(s.reader.limit(), 16u);
+        const std::string long_line = std::string(40, 'x') + "\nrest\n";
+        auto peer = corio::spawn([](corio::net::socket& p,
+                                    std::string d) -> task<void> { co_await send_bytewise(p, d); },
+                                 std::move(s.peer), long_line);
+        try {
+            co_await s.reader.readuntil("\n");
+            ADD_FAILURE() << "the separator is beyond the limit";
+        } catch (const corio::limit_overrun_error& e) {
+            // asyncio's consumed: buflen + 1 - seplen with limit + seplen bytes buffered.
+            EXPECT_EQ(e.consumed(), 17u);
+        }
+        // Nothing was consumed: the bytes read back in order.
+        EXPECT_EQ(co_await s.reader.readexactly(40), std::string(40, 'x'));
+        EXPECT_EQ(co_await s.reader.readuntil("\n"), "\n");
+        EXPECT_EQ(co_await s.reader.readline(), "rest\n");
+        co_await peer;
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, ASeparatorFoundBeyondTheLimitIsAnOverrunToo) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair(/*limit=*/8);
+        co_await s.peer.send_all(bytes("_0123456789\nnext\n"));
+        // All of it is buffered by this read (one receive of a socketpair's queued bytes).
+        EXPECT_EQ(co_await s.reader.read(1), "_");
+        try {
+            co_await s.reader.readuntil("\n");
+            ADD_FAILURE() << "the separator is at 10, beyond the limit of 8";
+        } catch (const corio::limit_overrun_error& e) {
+            EXPECT_EQ(e.consumed(), 10u);
+            EXPECT_STREQ(e.what(), "Separator is found, but chunk is longer than limit");
+        }
+        // readline drops the over-long line up to its separator, as asyncio does.
+        EXPECT_THROW(co_await s.reader.readline(), corio::limit_overrun_error);
+        EXPECT_EQ(co_await s.reader.readline(), "next\n");
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, ReadlineOverTheLimitDropsWhatItBuffered) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair(/*limit=*/8);
+        auto peer = corio::spawn(
+            [](corio::net::socket& p) -> task<void> {
+                co_await send_bytewise(p, "0123456789\nnext\n");
+            },
+            std::move(s.peer));
+        // The reader never buffers more than limit + 1 bytes looking for a line: those 9 go.
+        EXPECT_THROW(co_await s.reader.readline(), corio::limit_overrun_error);
+        EXPECT_EQ(co_await s.reader.readline(), "9\n");
+        EXPECT_EQ(co_await s.reader.readline(), "next\n");
+        co_await peer;
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, LimitMustBePositive) {
+    auto main = []() -> task<void> {
+        auto [a, b] = corio::net::socket::pair();
+        EXPECT_THROW(co_await corio::net::open_connection(std::move(a), 0), std::invalid_argument);
+        auto s = co_await streams_over_pair();
+        EXPECT_EQ(s.reader.limit(), corio::net::default_stream_limit);
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, OnlyOneTaskMayWaitForData) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        auto first = corio::spawn(
+            [](corio::net::stream_reader& r) -> task<std::string> {
+                co_return co_await r.readline();
+            },
+            std::ref(s.reader));
+        co_await corio::sleep(1ms);  // first waits in its receive
+        EXPECT_THROW(co_await s.reader.readline(), corio::invalid_state_error);
+        EXPECT_THROW(co_await s.reader.read(3), corio::invalid_state_error);
+        co_await s.peer.send_all(bytes("for the first\n"));
+        EXPECT_EQ(co_await first, "for the first\n");
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, TheWriterClosingEndsAWaitingReadWithEndOfFile) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        co_await s.peer.send_all(bytes("partial"));
+        auto reading = corio::spawn(
+            [](corio::net::stream_reader& r) -> task<std::string> {
+                co_return co_await r.readline();
+            },
+            std::ref(s.reader));
+        co_await corio::sleep(1ms);
+        s.writer.close();
+        EXPECT_EQ(co_await reading, "partial");  // asyncio: connection_lost feeds end of file
+        EXPECT_TRUE(s.reader.at_eof());
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, AnEmptyReaderThrows) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        corio::net::stream_reader moved = std::move(s.reader);
+        EXPECT_FALSE(s.reader.valid());  // NOLINT(bugprone-use-after-move): the point
+        EXPECT_TRUE(moved.valid());
+        EXPECT_THROW(static_cast<void>(s.reader.read(1)), corio::invalid_state_error);
+        EXPECT_THROW(static_cast<void>(s.reader.at_eof()), corio::invalid_state_error);
+    };
+    run(corio_test::bounded(main()));
+}
+
+// ---- cancellation: no read loses a byte ------------------------------------------------------
+
+TEST_P(StreamReader, ACancelledReadlineKeepsThePartialLine) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        auto reading = corio::spawn(
+            [](corio::net::stream_reader& r) -> task<std::string> {
+                co_return co_await r.readline();
+            },
+            std::ref(s.reader));
+        co_await send_bytewise(s.peer, "par");
+        co_await corio::sleep(1ms);  // it received "par" and waits for the rest
+        reading.cancel();
+        EXPECT_THROW(co_await reading, corio::cancelled_error);
+        co_await s.peer.send_all(bytes("tial\n"));
+        EXPECT_EQ(co_await s.reader.readline(), "partial\n");
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, ACancelledReadexactlyReaduntilAndReadKeepEveryByte) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        // readexactly
+        auto exactly = corio::spawn(
+            [](corio::net::stream_reader& r) -> task<std::string> {
+                co_return co_await r.readexactly(10);
+            },
+            std::ref(s.reader));
+        co_await send_bytewise(s.peer, "0123");
+        co_await corio::sleep(1ms);
+        exactly.cancel();
+        EXPECT_THROW(co_await exactly, corio::cancelled_error);
+        co_await s.peer.send_all(bytes("456789"));
+        EXPECT_EQ(co_await s.reader.readexactly(10), "0123456789");
+        // readuntil
+        auto until = corio::spawn(
+            [](corio::net::stream_reader& r) -> task<std::string> {
+                co_return co_await r.readuntil("--");
+            },
+            std::ref(s.reader));
+        co_await send_bytewise(s.peer, "abc-");
+        co_await corio::sleep(1ms);
+        until.cancel();
+        EXPECT_THROW(co_await until, corio::cancelled_error);
+        co_await s.peer.send_all(bytes("-def"));
+        EXPECT_EQ(co_await s.reader.readuntil("--"), "abc--");
+        // read(n), waiting with nothing buffered but "def"... first take that
+        EXPECT_EQ(co_await s.reader.read(3), "def");
+        auto some = corio::spawn(
+            [](corio::net::stream_reader& r) -> task<std::string> {
+                co_return co_await r.read(100);
+            },
+            std::ref(s.reader));
+        co_await corio::sleep(1ms);
+        some.cancel();
+        EXPECT_THROW(co_await some, corio::cancelled_error);
+        // read() to end of file
+        auto all = corio::spawn(
+            [](corio::net::stream_reader& r) -> task<std::string> { co_return co_await r.read(); },
+            std::ref(s.reader));
+        co_await send_bytewise(s.peer, "before the cancel, ");
+        co_await corio::sleep(1ms);
+        all.cancel();
+        EXPECT_THROW(co_await all, corio::cancelled_error);
+        co_await s.peer.send_all(bytes("and after it"));
+        s.peer.close();
+        EXPECT_EQ(co_await s.reader.read(), "before the cancel, and after it");
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, BytesThatArriveAsTheReadIsCancelledAreKept) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        auto reading = corio::spawn(
+            [](corio::net::stream_reader& r) -> task<std::string> {
+                co_return co_await r.readline();
+            },
+            std::ref(s.reader));
+        co_await corio::sleep(1ms);  // waiting in its receive
+        co_await s.peer.send_all(bytes("late"));
+        // The next poll completes the receive and schedules the reader behind this task, which
+        // cancels it before it runs: the receive's bytes are in, the cancellation follows.
+        co_await corio::yield_now();
+        reading.cancel();
+        EXPECT_THROW(co_await reading, corio::cancelled_error);
+        co_await s.peer.send_all(bytes(" line\n"));
+        EXPECT_EQ(co_await s.reader.readline(), "late line\n");
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, ReadsCancelledAtRandomMomentsLoseNothing) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair(/*limit=*/1 << 20);
+        const std::string sent = corio_test::pattern(200'000, 3);
+        // The peer sends in random segments with pauses; the reader alternates read kinds under
+        // tiny timeouts, so that many reads are cancelled in every phase.
+        auto peer = corio::spawn(
+            [](corio::net::socket& p, std::string d) -> task<void> {
+                std::mt19937 rng(42);
+                std::size_t at = 0;
+                while (at < d.size()) {
+                    const std::size_t n = std::min<std::size_t>(d.size() - at, 1 + rng() % 3000);
+                    co_await p.send_all(bytes(std::string_view(d).substr(at, n)));
+                    at += n;
+                    if (rng() % 4 == 0)
+                        co_await corio::sleep(std::chrono::microseconds(rng() % 300));
+                }
+                p.close();
+            },
+            std::move(s.peer), sent);
+        std::mt19937 rng(7);
+        std::string got;
+        int cancelled = 0;
+        while (!s.reader.at_eof()) {
+            const auto limit = std::chrono::microseconds(rng() % 200);
+            try {
+                switch (rng() % 4) {
+                    case 0:
+                        got +=
+                            co_await corio::wait_for(s.reader.readexactly(1 + rng() % 5000), limit);
+                        break;
+                    case 1:
+                        got += co_await corio::wait_for(
+                            s.reader.readuntil(std::string(1, sent[rng() % 100])), limit);
+                        break;
+                    case 2:
+                        got += co_await corio::wait_for(s.reader.read(1 + rng() % 7000), limit);
+                        break;
+                    default:
+                        got += co_await corio::wait_for(s.reader.readline(), limit);
+                        break;
+                }
+            } catch (const corio::timeout_error&) {
+                ++cancelled;
+            } catch (const corio::incomplete_read_error& e) {
+                got += e.partial();  // at the end: the tail, taken off into the error
+            }
+        }
+        EXPECT_EQ(got.size(), sent.size());
+        EXPECT_TRUE(got == sent) << "bytes lost, repeated or reordered";
+        EXPECT_GT(cancelled, 0);
+        co_await peer;
+    };
+    run(corio_test::bounded(main()));
+}
+
+}  // namespace
