@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include <unistd.h>
+
 namespace {
 
 struct chapter {
@@ -57,6 +59,31 @@ struct part {
             } guard{original};                                            \
             corio_example_##name();                                       \
         }                                                                 \
+    }
+
+/// A chapter whose example reads the standard input descriptor itself, through the loop: the tour
+/// puts a pipe holding `input` on descriptor 0 while it runs.
+#define CORIO_CHAPTER_WITH_STDIN(module, name, input, title, about)                         \
+    chapter {                                                                               \
+        title, about, "examples/" #module "/" #name ".cpp", [] {                            \
+            void corio_example_##name();                                                    \
+            int fds[2];                                                                     \
+            if (::pipe(fds) != 0) throw std::runtime_error("pipe");                         \
+            const std::string_view text(input); /* fits in a pipe: the write cannot block */ \
+            if (::write(fds[1], text.data(), text.size()) != ssize_t(text.size()))          \
+                throw std::runtime_error("write");                                          \
+            ::close(fds[1]);                                                                \
+            struct restore {                                                                \
+                int saved;                                                                  \
+                ~restore() {                                                                \
+                    ::dup2(saved, 0);                                                       \
+                    ::close(saved);                                                         \
+                }                                                                           \
+            } guard{::dup(0)};                                                              \
+            ::dup2(fds[0], 0);                                                              \
+            ::close(fds[0]);                                                                \
+            corio_example_##name();                                                         \
+        }                                                                                   \
     }
 
 // clang-format off
@@ -227,7 +254,13 @@ static const std::vector<part> tour = {
             "the same count of primes, split over a thread_pool with one thread per core, gives "
             "the same answer sooner (the speed-up is printed on standard error)."),
     }},
-    {"Part 8: networking", {
+    {"Part 8: real I/O", {
+        CORIO_CHAPTER_WITH_STDIN(net, stdin_scheduler, "A\nA\nA\nB\nB\nC\nC\nB\nC\n",
+            "The A/B/C scheduler, reading standard input through the loop",
+            "The A/B/C scheduler of Part 4, now with tasks on the event loop: each waits for its "
+            "events with co_await, and the events are read from standard input through the loop, "
+            "which waits for the descriptor to be readable instead of blocking in a read. The "
+            "transcript is the same as the generator version's."),
         CORIO_CHAPTER(net, echo, "An echo server and its clients over TCP",
             "asyncio's streams: start_server runs a handler task per connection with a reader "
             "and a writer; open_connection gives a client the same pair. Real sockets on "

@@ -159,7 +159,12 @@ public:
             ready = false;
         }
         if (!entry.registered) {
-            register_fd(op.fd, entry);
+            if (!register_fd(op.fd, entry)) {
+                // A regular file (or a directory): epoll cannot watch it, and poll(2) calls it
+                // always ready. Only a poll operation gets here (its reads never say EAGAIN).
+                result = static_cast<int>(op.flags);
+                return true;
+            }
         } else if (op.opcode == io_opcode::poll) {
             // A descriptor of another library may have been closed and its number reused
             // without the loop being told (the kernel then dropped the registration): ask again.
@@ -212,15 +217,18 @@ private:
         return fds_[static_cast<std::size_t>(fd)];
     }
 
-    void register_fd(int fd, fd_entry& entry) {
+    /// False if epoll cannot watch `fd` (EPERM: a regular file).
+    bool register_fd(int fd, fd_entry& entry) {
         epoll_event ev{};
         ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
         ev.data.u64 = static_cast<std::uint64_t>(fd);
         // EEXIST: registered already, and still (see submit).
         if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0 && errno != EEXIST) {
+            if (errno == EPERM) return false;
             throw std::system_error(errno, std::system_category(), "epoll_ctl");
         }
         entry.registered = true;
+        return true;
     }
 
     void unlink(io_operation& op) noexcept {
