@@ -270,6 +270,11 @@ static const std::vector<part> tour = {
             "thread it serves two hundred clients at once, because a task waiting for the rates "
             "service blocks nothing else; the thread-per-request version needs a thread per "
             "client for the same work. Both are measured (the figures vary from run to run)."),
+        CORIO_CHAPTER(net, chat_server, "A line chat server",
+            "Every line a client sends goes to every other client: write() never blocks, so a "
+            "slow client only grows its own queue. Here three scripted clients chat; run it with "
+            "CORIO_CHAT_PORT=7000 and join with nc, and Ctrl-C shuts it down gracefully through "
+            "add_signal_handler, saying goodbye to everyone."),
     }},
 };
 // clang-format on
