@@ -6,9 +6,12 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <corio/core.hpp>
+
+#include "../net/backend_param.hpp"
 
 namespace {
 
@@ -30,12 +33,24 @@ TEST(SignalHandler, RunsOnTheLoopWhenTheSignalComes) {
     EXPECT_FALSE(loop.remove_signal_handler(SIGUSR1));
 }
 
-TEST(SignalHandler, WakesALoopWaitingForNothingElse) {
-    corio::event_loop loop;
+class SignalWake : public corio_test::on_each_backend {};
+CORIO_ON_EACH_BACKEND(SignalWake);
+
+TEST_P(SignalWake, WakesALoopWaitingForNothingElse) {
+#if defined(__SANITIZE_THREAD__)
+    // ThreadSanitizer runs a signal handler only when the thread next passes through one of its
+    // interceptors; io_uring_enter is a raw system call, restarted after the signal, so the
+    // handler that would end the wait never runs. (Without TSan the handler runs at once.)
+    if (GetParam() == corio::io_backend_kind::io_uring) GTEST_SKIP() << "TSan defers the handler";
+#endif
+    corio::event_loop loop(options());
     loop.add_signal_handler(SIGUSR2, [&] { loop.stop(); });
-    std::thread sender([] {
+    // To the loop's thread, blocked in its wait. (A signal sent to the process may land on the
+    // sender thread instead, which works the same without sanitizers; ThreadSanitizer, which
+    // runs handlers late, would lose it when that thread ends.)
+    std::thread sender([loop_thread = ::pthread_self()] {
         std::this_thread::sleep_for(20ms);
-        ::kill(::getpid(), SIGUSR2);
+        ::pthread_kill(loop_thread, SIGUSR2);
     });
     loop.run_forever();  // nothing but the signal can end it
     sender.join();
