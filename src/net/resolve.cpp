@@ -3,11 +3,9 @@
 
 #include <cerrno>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -20,18 +18,6 @@
 namespace corio::detail {
 
 namespace {
-
-/// A numeric host, parsed without a system call; empty if `host` is a name.
-std::optional<net::address> numeric(const std::string& host, std::uint16_t port) {
-    in_addr v4{};
-    if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return net::address::ipv4(host, port);
-    // IPv6, possibly with a scope ("fe80::1%eth0"): the part before '%' decides.
-    in6_addr v6{};
-    if (::inet_pton(AF_INET6, host.substr(0, host.find('%')).c_str(), &v6) == 1) {
-        return net::address::ipv6(host, port);
-    }
-    return std::nullopt;
-}
 
 /// getaddrinfo, blocking: runs on a thread of the default executor.
 std::vector<net::address> lookup(const std::string& host, std::uint16_t port,
@@ -64,13 +50,12 @@ std::vector<net::address> lookup(const std::string& host, std::uint16_t port,
 
 task<std::vector<net::address>> resolve(std::string host, std::uint16_t port,
                                         resolve_purpose purpose) {
-    if (std::optional<net::address> a = numeric(host, port)) co_return std::vector{*a};
     // Every interface (AI_PASSIVE with no host) is getaddrinfo's own answer, with no lookup.
     if (purpose == resolve_purpose::listen && host.empty()) {
         co_return co_await to_thread(&lookup, host, port, purpose);
     }
-    // A name: c-ares, driven by the loop (net/dns.hpp), which falls back to the system's
-    // resolver for names only NSS knows.
+    // A numeric host (parsed there, with no lookup) or a name: c-ares, driven by the loop
+    // (net/dns.hpp), which falls back to the system's resolver for names only NSS knows.
     co_return co_await net::getaddrinfo(std::move(host), port);
 }
 
