@@ -63,27 +63,27 @@ struct part {
 
 /// A chapter whose example reads the standard input descriptor itself, through the loop: the tour
 /// puts a pipe holding `input` on descriptor 0 while it runs.
-#define CORIO_CHAPTER_WITH_STDIN(module, name, input, title, about)                         \
-    chapter {                                                                               \
-        title, about, "examples/" #module "/" #name ".cpp", [] {                            \
-            void corio_example_##name();                                                    \
-            int fds[2];                                                                     \
-            if (::pipe(fds) != 0) throw std::runtime_error("pipe");                         \
+#define CORIO_CHAPTER_WITH_STDIN(module, name, input, title, about)                          \
+    chapter {                                                                                \
+        title, about, "examples/" #module "/" #name ".cpp", [] {                             \
+            void corio_example_##name();                                                     \
+            int fds[2];                                                                      \
+            if (::pipe(fds) != 0) throw std::runtime_error("pipe");                          \
             const std::string_view text(input); /* fits in a pipe: the write cannot block */ \
-            if (::write(fds[1], text.data(), text.size()) != ssize_t(text.size()))          \
-                throw std::runtime_error("write");                                          \
-            ::close(fds[1]);                                                                \
-            struct restore {                                                                \
-                int saved;                                                                  \
-                ~restore() {                                                                \
-                    ::dup2(saved, 0);                                                       \
-                    ::close(saved);                                                         \
-                }                                                                           \
-            } guard{::dup(0)};                                                              \
-            ::dup2(fds[0], 0);                                                              \
-            ::close(fds[0]);                                                                \
-            corio_example_##name();                                                         \
-        }                                                                                   \
+            if (::write(fds[1], text.data(), text.size()) != ssize_t(text.size()))           \
+                throw std::runtime_error("write");                                           \
+            ::close(fds[1]);                                                                 \
+            struct restore {                                                                 \
+                int saved;                                                                   \
+                ~restore() {                                                                 \
+                    ::dup2(saved, 0);                                                        \
+                    ::close(saved);                                                          \
+                }                                                                            \
+            } guard{::dup(0)};                                                               \
+            ::dup2(fds[0], 0);                                                               \
+            ::close(fds[0]);                                                                 \
+            corio_example_##name();                                                          \
+        }                                                                                    \
     }
 
 // clang-format off

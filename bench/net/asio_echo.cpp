@@ -9,14 +9,13 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include <sys/resource.h>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <sys/resource.h>
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -27,7 +26,8 @@ asio::awaitable<void> serve(tcp::socket conn) {
     std::array<char, 16384> buf;
     try {
         for (;;) {
-            const std::size_t n = co_await conn.async_read_some(asio::buffer(buf), asio::use_awaitable);
+            const std::size_t n =
+                co_await conn.async_read_some(asio::buffer(buf), asio::use_awaitable);
             co_await asio::async_write(conn, asio::buffer(buf.data(), n), asio::use_awaitable);
         }
     } catch (const std::exception&) {

@@ -75,7 +75,8 @@ corio::task<void> serve_forever(std::uint16_t port, bool direct, bool small) {
             conn = co_await listener.accept();
         } catch (const corio::io_error& e) {
             // EMFILE and the like: go on accepting once descriptors free up.
-            std::fprintf(stderr, "bench_net_corio_echo: accept on fd %d: %s\n", listener.fd(), e.what());
+            std::fprintf(stderr, "bench_net_corio_echo: accept on fd %d: %s\n", listener.fd(),
+                         e.what());
             failed = true;
         }
         if (failed) {
