@@ -66,7 +66,7 @@ public:
     }
     std::size_t await_resume() {
         const int r = finish();
-        if (r < 0) detail::throw_io_error(-r, opcode == detail::io_opcode::read ? "read" : "write");
+        if (r < 0) detail::throw_io_error(-r, detail::io_opcode_name(opcode));
         return static_cast<std::size_t>(r);
     }
 };

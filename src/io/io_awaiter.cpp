@@ -66,11 +66,9 @@ bool io_awaiter::cancel_wait(wait_hook* h, const std::string& message) {
 
 void io_awaiter::describe_wait(const wait_hook* h, std::string& out) {
     const auto* self = static_cast<const io_awaiter*>(h);
-    static constexpr const char* names[] = {"accept",  "connect", "recv",  "send", "recvmsg",
-                                            "sendmsg", "read",    "write", "poll"};
     char text[96];
-    std::snprintf(text, sizeof text, "%s on fd %d (%s)%s", names[static_cast<int>(self->opcode)],
-                  self->fd, std::string(self->task_->loop()->backend_name()).c_str(),
+    std::snprintf(text, sizeof text, "%s on fd %d (%s)%s", io_opcode_name(self->opcode), self->fd,
+                  std::string(self->task_->loop()->backend_name()).c_str(),
                   self->cancelling ? ", cancelling" : "");
     out += text;
 }

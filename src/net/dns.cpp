@@ -22,6 +22,8 @@
 #include <corio/net/errors.hpp>
 #include <corio/thread/thread_pool.hpp>
 
+#include "resolve.hpp"
+
 namespace corio::net {
 
 namespace {
@@ -176,27 +178,6 @@ private:
     timer_handle timer_;
 };
 
-/// The system's resolver (NSS), blocking: run on the default executor.
-std::vector<address> system_getaddrinfo(const std::string& host, std::uint16_t port,
-                                        address_family family) {
-    addrinfo hints{};
-    hints.ai_family = native_family(family);
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
-    addrinfo* result = nullptr;
-    const std::string service = std::to_string(port);
-    const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &result);
-    if (rc == EAI_SYSTEM) detail::throw_io_error(errno, "getaddrinfo");
-    if (rc != 0) throw resolve_error(rc, host);
-    std::vector<address> out;
-    for (addrinfo* a = result; a; a = a->ai_next) {
-        out.push_back(
-            address::from_sockaddr(a->ai_addr, static_cast<std::uint32_t>(a->ai_addrlen)));
-    }
-    ::freeaddrinfo(result);
-    return out;
-}
-
 /// `host` as a numeric address of a family `options` accepts, if it is one. (c-ares 1.18 would
 /// send "127.0.0.1" to the DNS servers as a name.)
 std::optional<address> numeric(const std::string& host, std::uint16_t port, address_family family) {
@@ -233,7 +214,8 @@ task<std::vector<address>> getaddrinfo(std::string host, std::uint16_t port,
         }
     }
     // Not in DNS nor /etc/hosts: perhaps a name only NSS knows (mDNS, LDAP, systemd-resolved).
-    co_return co_await corio::to_thread(system_getaddrinfo, host, port, options.family);
+    co_return co_await corio::to_thread(detail::system_lookup, host, port, options.family,
+                                        detail::resolve_purpose::connect);
 }
 
 }  // namespace corio::net

@@ -17,13 +17,12 @@
 
 namespace corio::detail {
 
-namespace {
-
-/// getaddrinfo, blocking: runs on a thread of the default executor.
-std::vector<net::address> lookup(const std::string& host, std::uint16_t port,
-                                 resolve_purpose purpose) {
+std::vector<net::address> system_lookup(const std::string& host, std::uint16_t port,
+                                        net::address_family family, resolve_purpose purpose) {
     addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
+    hints.ai_family = family == net::address_family::ipv4   ? AF_INET
+                      : family == net::address_family::ipv6 ? AF_INET6
+                                                            : AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = purpose == resolve_purpose::listen ? AI_PASSIVE : 0;
     const std::string service = std::to_string(port);
@@ -46,13 +45,12 @@ std::vector<net::address> lookup(const std::string& host, std::uint16_t port,
     return out;
 }
 
-}  // namespace
-
 task<std::vector<net::address>> resolve(std::string host, std::uint16_t port,
                                         resolve_purpose purpose) {
     // Every interface (AI_PASSIVE with no host) is getaddrinfo's own answer, with no lookup.
     if (purpose == resolve_purpose::listen && host.empty()) {
-        co_return co_await to_thread(&lookup, host, port, purpose);
+        co_return co_await to_thread(&system_lookup, host, port, net::address_family::unspecified,
+                                     purpose);
     }
     // A numeric host (parsed there, with no lookup) or a name: c-ares, driven by the loop
     // (net/dns.hpp), which falls back to the system's resolver for names only NSS knows.

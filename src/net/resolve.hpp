@@ -17,6 +17,12 @@ enum class resolve_purpose : std::uint8_t {
     listen,   ///< to bind: an empty host means every interface (AI_PASSIVE)
 };
 
+/// The system's resolver (getaddrinfo, NSS), blocking: for a thread of the default executor.
+/// The stream addresses of `host`:`port` of `family` (`unspecified`: both), each once.
+/// Errors: `resolve_error`, `io_error` (EAI_SYSTEM).
+std::vector<net::address> system_lookup(const std::string& host, std::uint16_t port,
+                                        net::address_family family, resolve_purpose purpose);
+
 /// The stream addresses of `host`:`port`, in the order to use them; never empty.
 ///
 /// Cancel safety: cancelled, it returns nothing; a lookup running on its thread finishes there.

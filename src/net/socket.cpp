@@ -228,9 +228,7 @@ void throw_socket_error(int result, const char* what) {
 std::size_t transfer_awaiter::await_resume() {
     const int r = finish();
     if (r < 0) {
-        static constexpr const char* names[] = {"accept",  "connect", "recv",  "send", "recvmsg",
-                                                "sendmsg", "read",    "write", "poll"};
-        throw_socket_error(r, names[static_cast<int>(opcode)]);
+        throw_socket_error(r, io_opcode_name(opcode));
     }
     return static_cast<std::size_t>(r);
 }

@@ -26,13 +26,7 @@ using namespace std::chrono_literals;
 class OpenConnection : public corio_test::on_each_backend {};
 CORIO_ON_EACH_BACKEND(OpenConnection);
 
-task<void> echo_lines(stream_reader reader, stream_writer writer) {
-    for (;;) {
-        std::string line = co_await reader.readline();
-        if (line.empty()) co_return;
-        writer.write(line);
-    }
-}
+using corio_test::echo_lines;
 
 /// One round trip over a new connection to `host`:`port`.
 task<std::string> round_trip(std::string host, std::uint16_t port) {

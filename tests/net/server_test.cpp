@@ -34,15 +34,7 @@ using namespace std::chrono_literals;
 class Server : public corio_test::on_each_backend {};
 CORIO_ON_EACH_BACKEND(Server);
 
-/// Echoes lines until end of file.
-task<void> echo_lines(stream_reader reader, stream_writer writer) {
-    for (;;) {
-        std::string line = co_await reader.readline();
-        if (line.empty()) co_return;
-        writer.write(line);
-        co_await writer.drain();
-    }
-}
+using corio_test::echo_lines;
 
 std::uint16_t port_of(const corio::net::server& s) { return s.sockets()[0].local_address().port(); }
 

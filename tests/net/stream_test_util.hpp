@@ -66,4 +66,15 @@ inline corio::task<streams_and_peer> streams_over_pair(
     co_return streams_and_peer{std::move(reader), std::move(writer), std::move(theirs)};
 }
 
+/// A server handler that echoes lines until end of file, draining after each.
+inline corio::task<void> echo_lines(corio::net::stream_reader reader,
+                                    corio::net::stream_writer writer) {
+    for (;;) {
+        std::string line = co_await reader.readline();
+        if (line.empty()) co_return;
+        writer.write(line);
+        co_await writer.drain();
+    }
+}
+
 }  // namespace corio_test

@@ -22,6 +22,13 @@ enum class io_opcode : std::uint8_t {
     poll,     ///< `flags`: POLLIN/POLLOUT wanted; the result is the revents that came
 };
 
+/// The opcode's name, for errors and `dump_tasks` ("recv").
+constexpr const char* io_opcode_name(io_opcode op) noexcept {
+    constexpr const char* names[] = {"accept",  "connect", "recv",  "send", "recvmsg",
+                                     "sendmsg", "read",    "write", "poll"};
+    return names[static_cast<int>(op)];
+}
+
 /// `io_operation::hints`: the descriptor is a byte stream (TCP, Unix stream, pipe), so a read
 /// shorter than asked means it was drained (epoll then skips the next, doomed, try).
 inline constexpr std::uint8_t io_hint_stream = 1;
