@@ -2,6 +2,7 @@
 #include "happy_eyeballs.hpp"
 
 #include <exception>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -29,7 +30,9 @@ std::vector<net::address> interleave_families(const std::vector<net::address>& a
 
 namespace {
 
-/// What the attempts share.
+/// What the attempts share. Held by a shared_ptr: an attempt cancelled when the race is
+/// cancelled ends after the race's frame is gone (cancelling does not wait), and still counts
+/// itself out.
 struct race {
     std::optional<net::socket> winner;
     std::vector<std::exception_ptr> errors;
@@ -37,7 +40,8 @@ struct race {
     int running = 0;
 };
 
-task<void> attempt(race& r, std::size_t index, net::address to) {
+task<void> attempt(std::shared_ptr<race> shared, std::size_t index, net::address to) {
+    race& r = *shared;
     try {
         net::socket s = net::socket::tcp(to.family());
         co_await s.connect(to);
@@ -57,7 +61,8 @@ task<void> attempt(race& r, std::size_t index, net::address to) {
 
 task<net::socket> connect_happy_eyeballs(std::vector<net::address> addresses, duration delay) {
     if (addresses.empty()) throw std::invalid_argument("no address to connect to");
-    race r;
+    auto shared = std::make_shared<race>();
+    race& r = *shared;
     r.errors.resize(addresses.size());
     std::vector<task_handle<void>> attempts;
     // Ends every attempt still in flight, whichever way this coroutine leaves.
@@ -72,7 +77,7 @@ task<net::socket> connect_happy_eyeballs(std::vector<net::address> addresses, du
     while (!r.winner) {
         if (next < addresses.size()) {
             r.changed.clear();
-            attempts.push_back(corio::spawn(attempt, std::ref(r), next, addresses[next]));
+            attempts.push_back(corio::spawn(attempt, shared, next, addresses[next]));
             ++r.running;
             ++next;
             // The next attempt starts when this one fails, or after `delay` without an answer.

@@ -14,6 +14,7 @@
 
 #include <corio/core/event_loop.hpp>
 #include <corio/core/task.hpp>
+#include <corio/io/file.hpp>
 #include <corio/net/socket.hpp>
 
 #include "../core/loop_registry.hpp"
@@ -196,6 +197,30 @@ task<void> socket::send_all(std::span<const std::byte> data) {
         data = data.subspan(n);
     }
 }
+
+task<std::uint64_t> socket::sendfile(const file& source, std::uint64_t offset,
+                                     std::uint64_t count) {
+    if (source.fd() < 0) throw std::invalid_argument("sendfile: the file is closed");
+    if (!stream_) throw std::invalid_argument("sendfile: not a stream socket");
+    std::uint64_t sent = 0;
+    while (sent < count) {
+        // The descriptor is read afresh for each step: the file must outlive the call, and a
+        // file closed meanwhile then fails the step (EBADF) instead of reading a reused number.
+        const detail::transfer_args step{
+            target(),   detail::io_opcode::sendfile, nullptr, count - sent, 0, offset + sent,
+            source.fd()};
+        const std::size_t n = co_await transfer_request(step);
+        if (n == 0) break;  // the file ended
+        sent += n;
+    }
+    co_return sent;
+}
+
+task<std::uint64_t> socket::sendfile(const file& source, std::uint64_t offset) {
+    return sendfile(source, offset, ~std::uint64_t{0} - offset);
+}
+
+task<std::uint64_t> socket::sendfile(const file& source) { return sendfile(source, 0); }
 
 socket tcp_listen(const address& local, int backlog) {
     socket s = socket::tcp(local.family());

@@ -18,7 +18,8 @@
 
 namespace corio {
 class event_loop;
-}
+class file;
+}  // namespace corio
 
 namespace corio::net {
 
@@ -126,6 +127,22 @@ public:
     /// Cancel safety: not cancel safe, as asyncio's is not: a cancelled `send_all` may have sent
     /// a prefix. Use a stream writer (which keeps what is unsent queued) when that matters.
     task<void> send_all(std::span<const std::byte> data);
+    /// Sends `count` bytes of `source` starting at `offset`, or fewer if the file ends first:
+    /// how many went (asyncio's `sock_sendfile`). The bytes go from the page cache to the
+    /// socket without passing through user space (sendfile(2), each time the socket can take
+    /// more); the file's own position is neither used nor moved. Stream sockets only.
+    ///
+    /// Cancel safety: as `send_all`'s: a cancelled `sendfile` may have sent a prefix.
+    ///
+    /// Errors: as `send`; `io_error` (EINVAL) for a source sendfile(2) cannot read (a pipe, a
+    /// socket), `std::invalid_argument` for a closed `source`.
+    ///
+    /// Example: `co_await conn.sendfile(co_await corio::file::open("index.html"));`
+    task<std::uint64_t> sendfile(const file& source, std::uint64_t offset, std::uint64_t count);
+    /// `sendfile` from `offset` to the file's end.
+    task<std::uint64_t> sendfile(const file& source, std::uint64_t offset);
+    /// `sendfile` of the whole file.
+    task<std::uint64_t> sendfile(const file& source);
     /// Receives one datagram: its size (truncated to the buffer) and its sender.
     [[nodiscard]] auto recv_from(std::span<std::byte> buffer) {
         return detail::io_request<detail::recv_from_awaiter, detail::message_args>(

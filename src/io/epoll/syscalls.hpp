@@ -10,6 +10,8 @@
 
 #include <corio/io/detail/operation.hpp>
 
+#include "../sendfile.hpp"
+
 namespace corio::detail::sys {
 
 inline int result_of(long r) noexcept { return r < 0 ? -errno : static_cast<int>(r); }
@@ -68,6 +70,8 @@ inline int perform(io_operation& op) noexcept {
                                                    : ::pwrite(op.fd, op.buffer, clamp(op.length),
                                                               static_cast<off_t>(op.offset));
                 break;
+            case io_opcode::sendfile:
+                return sendfile_once(op);
             case io_opcode::connect:
             case io_opcode::poll:
                 return -EINVAL;  // handled by the backend

@@ -23,6 +23,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../sendfile.hpp"
+
 namespace corio::detail {
 namespace {
 
@@ -110,8 +112,22 @@ public:
 
     [[nodiscard]] bool has_io_waiters() const noexcept override { return in_flight_ != 0; }
 
-    bool submit(io_operation& op, int& /*result*/) override {
+    bool submit(io_operation& op, int& result) override {
         ensure_ring();
+        if (op.opcode == io_opcode::sendfile) [[unlikely]] {
+            // No native sendfile (sendfile.hpp): try it now; on EAGAIN, wait for the socket to
+            // be writable and try again (retry_when_ready).
+            result = sendfile_once(op);
+            if (result != -EAGAIN) return true;
+            io_uring_sqe* sqe = get_sqe();
+            io_uring_prep_poll_add(sqe, op.fd, POLLOUT);
+            op.in_flight = true;
+            op.cancelling = false;
+            op.waiting_ready = true;
+            io_uring_sqe_set_data64(sqe, user_data_of(op));
+            ++in_flight_;
+            return false;
+        }
         io_uring_sqe* sqe = get_sqe();
         prepare(*sqe, op);
         io_uring_sqe_set_data(sqe, &op);
@@ -271,6 +287,9 @@ private:
             case io_opcode::write:
                 io_uring_prep_write(&sqe, op.fd, op.buffer, clamp(op.length), op.offset);
                 break;
+            case io_opcode::sendfile:  // only its wait for writability goes to the kernel
+                io_uring_prep_poll_add(&sqe, op.fd, POLLOUT);
+                break;
             case io_opcode::poll:
                 io_uring_prep_poll_add(&sqe, op.fd, op.flags);
                 break;
@@ -299,11 +318,16 @@ private:
     /// Kernels that honour O_NONBLOCK on pipes and other files complete a read or write with
     /// -EAGAIN instead of waiting (6.x kernels wait): then the operation waits for readiness
     /// with a poll and goes again. True if `op` stays in flight.
-    bool retry_when_ready(io_operation& op, std::uint64_t tag, int result) {
+    /// A sendfile's poll stage ends with the system call itself: its result replaces `result`.
+    bool retry_when_ready(io_operation& op, std::uint64_t tag, int& result) {
         if (op.cancelling) return false;  // its end is the completion to deliver
         if (tag & poll_stage_bit) {
             op.waiting_ready = false;
             if (result < 0) return false;  // the poll failed: report that
+            if (op.opcode == io_opcode::sendfile) {
+                result = sendfile_once(op);
+                return result == -EAGAIN && repoll(op);  // not writable after all: wait again
+            }
             io_uring_sqe* sqe = get_sqe_noexcept();
             if (!sqe) return false;
             prepare(*sqe, op);
@@ -311,6 +335,12 @@ private:
             return true;
         }
         if (result != -EAGAIN || op.opcode == io_opcode::poll) return false;
+        return repoll(op);
+    }
+
+    /// Makes `op` wait for readiness (its poll stage). False if no slot could be had: the
+    /// caller then completes it with the EAGAIN it has.
+    bool repoll(io_operation& op) noexcept {
         io_uring_sqe* sqe = get_sqe_noexcept();
         if (!sqe) return false;
         const bool input = op.opcode == io_opcode::accept || op.opcode == io_opcode::recv ||
@@ -339,11 +369,12 @@ private:
                 continue;
             }
             auto* op = reinterpret_cast<io_operation*>(tag & ~poll_stage_bit);
-            if (op != abandoning_ && retry_when_ready(*op, tag, cqe->res)) continue;
+            int result = cqe->res;
+            if (op != abandoning_ && retry_when_ready(*op, tag, result)) continue;
             op->in_flight = false;
             --in_flight_;
             if (op == abandoning_) continue;  // its owner is going away: nobody to tell
-            op->complete(op, cqe->res);
+            op->complete(op, result);
         }
         io_uring_cq_advance(&ring_, seen);
         if (rearm && !closing_) arm_wake();

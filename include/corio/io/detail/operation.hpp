@@ -20,12 +20,13 @@ enum class io_opcode : std::uint8_t {
     read,     ///< `buffer`, `length` at `offset` (`offset` all ones: the current file position)
     write,    ///< `buffer`, `length` at `offset` (as `read`)
     poll,     ///< `flags`: POLLIN/POLLOUT wanted; the result is the revents that came
+    sendfile,  ///< `fd`: a stream socket; `source_fd`: a file, read from `offset` for `length`
 };
 
 /// The opcode's name, for errors and `dump_tasks` ("recv").
 constexpr const char* io_opcode_name(io_opcode op) noexcept {
     constexpr const char* names[] = {"accept",  "connect", "recv",  "send", "recvmsg",
-                                     "sendmsg", "read",    "write", "poll"};
+                                     "sendmsg", "read",    "write", "poll", "sendfile"};
     return names[static_cast<int>(op)];
 }
 
@@ -55,6 +56,8 @@ struct io_operation {
     std::uint64_t offset = ~std::uint64_t{0};
     /// What the backend may assume of the descriptor (`io_hint_*`).
     std::uint8_t hints = 0;
+    /// sendfile: the file the bytes come from (in the padding after `hints`: no size cost).
+    int source_fd = -1;
 
     // ---- the backend's ----
     io_operation* next = nullptr;  ///< epoll: the descriptor's wait list

@@ -39,6 +39,7 @@ struct transfer_args {
     std::size_t length;
     std::uint32_t flags;
     std::uint64_t offset;
+    int source_fd = -1;  ///< sendfile: the file
 };
 class transfer_awaiter : public io_awaiter {
 public:
@@ -49,6 +50,7 @@ public:
         length = a.length;
         flags = a.flags;
         offset = a.offset;
+        source_fd = a.source_fd;
         hints = a.target.stream ? io_hint_stream : 0;
     }
     std::size_t await_resume();
