@@ -84,7 +84,9 @@ public:
         /// first): a lambda with captures is noted, for `create_task`'s debug-mode check.
         template <class Self, class... Args>
         explicit promise_type(Self&, Args&...) noexcept {
-            this->capturing_lambda_ = detail::is_capturing_lambda<std::remove_cvref_t<Self>>();
+            // Forced to a constant: otherwise an unoptimized build searches the name per call.
+            constexpr bool capturing = detail::is_capturing_lambda<std::remove_cvref_t<Self>>();
+            this->capturing_lambda_ = capturing;
         }
 
         task get_return_object() noexcept {
