@@ -2,6 +2,7 @@
 #include "happy_eyeballs.hpp"
 
 #include <exception>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -29,7 +30,8 @@ std::vector<net::address> interleave_families(const std::vector<net::address>& a
 
 namespace {
 
-/// What the attempts share.
+/// What the attempts share. Shared, not a local of the racing frame: an attempt cancelled on the
+/// way out (cancel_on_exit) is not awaited, and still counts itself out when it ends.
 struct race {
     std::optional<net::socket> winner;
     std::vector<std::exception_ptr> errors;
@@ -37,27 +39,28 @@ struct race {
     int running = 0;
 };
 
-task<void> attempt(race& r, std::size_t index, net::address to) {
+task<void> attempt(std::shared_ptr<race> r, std::size_t index, net::address to) {
     try {
         net::socket s = net::socket::tcp(to.family());
         co_await s.connect(to);
-        if (!r.winner) r.winner = std::move(s);  // a later winner's socket just closes
+        if (!r->winner) r->winner = std::move(s);  // a later winner's socket just closes
     } catch (const cancelled_error&) {
-        --r.running;
-        r.changed.set();
+        --r->running;
+        r->changed.set();
         throw;
     } catch (...) {
-        r.errors[index] = std::current_exception();
+        r->errors[index] = std::current_exception();
     }
-    --r.running;
-    r.changed.set();
+    --r->running;
+    r->changed.set();
 }
 
 }  // namespace
 
 task<net::socket> connect_happy_eyeballs(std::vector<net::address> addresses, duration delay) {
     if (addresses.empty()) throw std::invalid_argument("no address to connect to");
-    race r;
+    const auto shared = std::make_shared<race>();
+    race& r = *shared;
     r.errors.resize(addresses.size());
     std::vector<task_handle<void>> attempts;
     // Ends every attempt still in flight, whichever way this coroutine leaves.
@@ -72,7 +75,7 @@ task<net::socket> connect_happy_eyeballs(std::vector<net::address> addresses, du
     while (!r.winner) {
         if (next < addresses.size()) {
             r.changed.clear();
-            attempts.push_back(corio::spawn(attempt, std::ref(r), next, addresses[next]));
+            attempts.push_back(corio::spawn(attempt, shared, next, addresses[next]));
             ++r.running;
             ++next;
             // The next attempt starts when this one fails, or after `delay` without an answer.
