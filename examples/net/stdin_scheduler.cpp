@@ -1,7 +1,8 @@
 // Seed 003's A/B/C scheduler once more, now on the event loop: each task is a coroutine that
-// waits for event B, then C; the events come from standard input, read through the loop (which
-// waits for the descriptor to be readable, as asyncio's add_reader does), so nothing blocks the
-// loop while no line has come. The transcript is the generator version's, line for line.
+// waits for event B, then C; the events come from standard input, read as a stream through the
+// loop (net::connect_read_pipe, asyncio's connect_read_pipe: the loop waits for the descriptor to
+// be readable), so nothing blocks the loop while no line has come. The transcript is the
+// generator version's, line for line.
 // Try it: `printf 'A\nA\nA\nB\nB\nC\nC\nB\nC\n' | example_stdin_scheduler`.
 
 #include <deque>
@@ -13,7 +14,7 @@
 #include <unistd.h>
 
 #include <corio/core.hpp>
-#include <corio/net/socket.hpp>
+#include <corio/net/pipe.hpp>
 
 #include "example.hpp"
 
@@ -39,35 +40,22 @@ task<void> event_task(int id) {
     std::cout << id << " Processing event C, task done\n";
 }
 
-/// Lines of standard input, read through the loop; nullopt at its end.
+/// Lines of standard input, read through the loop (asyncio's `connect_read_pipe(sys.stdin)`):
+/// nullopt at its end.
 class stdin_lines {
 public:
     task<std::optional<std::string>> next() {
-        for (;;) {
-            if (auto end = buffer_.find('\n'); end != std::string::npos) {
-                std::string line = buffer_.substr(0, end);
-                buffer_.erase(0, end + 1);
-                co_return line;
-            }
-            if (eof_) {
-                if (buffer_.empty()) co_return std::nullopt;
-                co_return std::exchange(buffer_, std::string());
-            }
-            // The loop runs everything else until a line can be read.
-            co_await corio::net::wait_readable(STDIN_FILENO);
-            char chunk[512];
-            const ssize_t n = ::read(STDIN_FILENO, chunk, sizeof chunk);
-            if (n <= 0) {
-                eof_ = true;
-            } else {
-                buffer_.append(chunk, static_cast<std::size_t>(n));
-            }
-        }
+        // The loop runs everything else until a whole line has come.
+        std::string line = co_await input_.readline();
+        if (line.empty()) co_return std::nullopt;  // end of file
+        if (line.back() == '\n') line.pop_back();
+        co_return line;
     }
 
 private:
-    std::string buffer_;
-    bool eof_ = false;
+    /// Owns descriptor 0 from now on. A pipe or a tty is waited on by readiness; a file
+    /// (`< events.txt`) is read in place.
+    corio::net::stream_reader input_ = corio::net::connect_read_pipe(STDIN_FILENO);
 };
 
 task<void> scheduler() {

@@ -1,11 +1,12 @@
 #pragma once
 /// @file
 /// Everything of the network module: addresses, sockets, and asyncio's streams (readers,
-/// writers, `open_connection`, servers).
+/// writers, `open_connection`, servers, pipes).
 
 #include <corio/net/address.hpp>
 #include <corio/net/errors.hpp>
 #include <corio/net/open_connection.hpp>
+#include <corio/net/pipe.hpp>
 #include <corio/net/resolve_error.hpp>
 #include <corio/net/server.hpp>
 #include <corio/net/socket.hpp>

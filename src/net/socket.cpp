@@ -17,8 +17,6 @@
 #include <corio/io/file.hpp>
 #include <corio/net/socket.hpp>
 
-#include "../core/loop_registry.hpp"
-#include "../io/backend.hpp"
 #include "happy_eyeballs.hpp"
 
 namespace corio::net {
@@ -95,44 +93,27 @@ std::pair<socket, socket> socket::pair(socket_type type) {
             socket(fds[1], address_family::unix_domain, stream)};
 }
 
-socket::socket(socket&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
-      family_(other.family_),
-      stream_(other.stream_),
-      loop_(std::exchange(other.loop_, nullptr)) {}
+void socket::bind(const address& local) { check(::bind(fd(), local.data(), local.size()), "bind"); }
 
-socket& socket::operator=(socket&& other) noexcept {
-    if (this != &other) {
-        close();
-        fd_ = std::exchange(other.fd_, -1);
-        family_ = other.family_;
-        stream_ = other.stream_;
-        loop_ = std::exchange(other.loop_, nullptr);
-    }
-    return *this;
-}
-
-void socket::bind(const address& local) { check(::bind(fd_, local.data(), local.size()), "bind"); }
-
-void socket::listen(int backlog) { check(::listen(fd_, backlog), "listen"); }
+void socket::listen(int backlog) { check(::listen(fd(), backlog), "listen"); }
 
 void socket::set_reuse_address(bool on) {
-    set_flag(fd_, SOL_SOCKET, SO_REUSEADDR, on, "setsockopt(SO_REUSEADDR)");
+    set_flag(fd(), SOL_SOCKET, SO_REUSEADDR, on, "setsockopt(SO_REUSEADDR)");
 }
 void socket::set_reuse_port(bool on) {
-    set_flag(fd_, SOL_SOCKET, SO_REUSEPORT, on, "setsockopt(SO_REUSEPORT)");
+    set_flag(fd(), SOL_SOCKET, SO_REUSEPORT, on, "setsockopt(SO_REUSEPORT)");
 }
 void socket::set_no_delay(bool on) {
-    set_flag(fd_, IPPROTO_TCP, TCP_NODELAY, on, "setsockopt(TCP_NODELAY)");
+    set_flag(fd(), IPPROTO_TCP, TCP_NODELAY, on, "setsockopt(TCP_NODELAY)");
 }
 void socket::set_keep_alive(bool on) {
-    set_flag(fd_, SOL_SOCKET, SO_KEEPALIVE, on, "setsockopt(SO_KEEPALIVE)");
+    set_flag(fd(), SOL_SOCKET, SO_KEEPALIVE, on, "setsockopt(SO_KEEPALIVE)");
 }
 
 address socket::local_address() const {
     address a;
     socklen_t size = address::capacity();
-    check(::getsockname(fd_, a.data(), &size), "getsockname");
+    check(::getsockname(fd(), a.data(), &size), "getsockname");
     a.resize(size);
     return a;
 }
@@ -140,7 +121,7 @@ address socket::local_address() const {
 address socket::peer_address() const {
     address a;
     socklen_t size = address::capacity();
-    check(::getpeername(fd_, a.data(), &size), "getpeername");
+    check(::getpeername(fd(), a.data(), &size), "getpeername");
     a.resize(size);
     return a;
 }
@@ -149,46 +130,11 @@ void socket::shutdown(shutdown_how how) {
     const int native = how == shutdown_how::read    ? SHUT_RD
                        : how == shutdown_how::write ? SHUT_WR
                                                     : SHUT_RDWR;
-    check(::shutdown(fd_, native), "shutdown");
-}
-
-void socket::close() noexcept {
-    if (fd_ < 0) return;
-    // Operations pending on it end first (io_uring: a pending receive holds the file, and would
-    // keep the connection open, no FIN sent, until it completed), and epoll forgets it before
-    // the number can name another descriptor.
-    if (loop_ && detail::is_live_loop(loop_) && !loop_->is_closed()) {
-        loop_->io().cancel_fd(fd_);
-        loop_->io().forget_fd(fd_);
-    }
-    ::close(fd_);
-    fd_ = -1;
-    loop_ = nullptr;
-}
-
-int socket::release() noexcept {
-    if (loop_ && fd_ >= 0 && detail::is_live_loop(loop_) && !loop_->is_closed()) {
-        loop_->io().cancel_fd(fd_);
-        loop_->io().forget_fd(fd_);
-    }
-    loop_ = nullptr;
-    return std::exchange(fd_, -1);
+    check(::shutdown(fd(), native), "shutdown");
 }
 
 detail::socket_target socket::target() {
-    event_loop* const running = detail::running_loop;
-    if (!running) throw std::logic_error("corio: socket operations must be awaited from a task");
-    if (loop_ != running) [[unlikely]] {
-        // Moving to another loop: the old one forgets the descriptor, whose registration there
-        // would otherwise go stale. And the new one forgets whatever it knew of an earlier
-        // descriptor of the same number that was closed behind its back (another library's).
-        if (loop_ && fd_ >= 0 && detail::is_live_loop(loop_) && !loop_->is_closed()) {
-            loop_->io().forget_fd(fd_);
-        }
-        loop_ = running;
-        if (fd_ >= 0) loop_->io().forget_fd(fd_);
-    }
-    return {fd_, stream_, family_};
+    return {fd_.bind_to_running_loop("socket operations"), stream_, family_};
 }
 
 task<void> socket::send_all(std::span<const std::byte> data) {

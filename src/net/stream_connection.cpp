@@ -1,5 +1,6 @@
 // stream_connection (stream_connection.hpp): the connection's life, and the writer's transport,
-// which sends the queue in the background with one sendmsg of several chunks at a time.
+// which sends the queue in the background with one sendmsg (a socket) or writev (a pipe) of
+// several chunks at a time.
 #include "stream_connection.hpp"
 
 #include <cerrno>
@@ -7,6 +8,7 @@
 #include <utility>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <corio/core/errors.hpp>
 #include <corio/core/event_loop.hpp>
@@ -30,38 +32,45 @@ std::shared_ptr<stream_connection> stream_connection::make(net::socket connected
         throw std::invalid_argument("streams need an open stream socket");
     }
     event_loop& loop = get_running_loop();
-    return std::shared_ptr<stream_connection>(
-        new stream_connection(std::move(connected), limit, loop));
-}
-
-stream_connection::stream_connection(net::socket connected, std::size_t limit, event_loop& loop)
-    : loop_(&loop), socket_(std::move(connected)), limit_(limit) {
+    // Binds the socket to this loop: the transport submits on its descriptor directly, and the
+    // socket's close() must know the loop to cancel that send and forget the descriptor.
+    connected.bind_to_running_loop();
+    std::shared_ptr<stream_connection> c(new stream_connection(limit, loop));
+    c->socket_ = std::move(connected);
     // Read once, as asyncio's transport does: they stay known after the socket is closed.
     try {
-        peer_ = socket_.peer_address();
+        c->peer_ = c->socket_.peer_address();
     } catch (const io_error&) {  // ENOTCONN: the peer is already gone
     }
     try {
-        local_ = socket_.local_address();
+        c->local_ = c->socket_.local_address();
     } catch (const io_error&) {
     }
-    // Binds the socket to this loop: the transport submits on its descriptor directly, and the
-    // socket's close() must know the loop to cancel that send and forget the descriptor. (A
-    // request made and dropped unawaited does just that and nothing else.)
-    static_cast<void>(socket_.wait_writable());
+    return c;
+}
+
+stream_connection::stream_connection(std::size_t limit, event_loop& loop)
+    : loop_(&loop), limit_(limit) {
     resumed.set();
     op_.owner = this;
     op_.complete = &on_sent;
-    op_.opcode = io_opcode::sendmsg;
     deferred_.owner = this;
     static constexpr ready_ops deferred_ops{&run_deferred, &discard_deferred};
     deferred_.ops = &deferred_ops;
 }
 
 stream_connection::~stream_connection() {
-    // Nothing is in flight (the transport holds a reference meanwhile); the socket's own close
-    // cancels and forgets what a reader left.
-    socket_.close();
+    // Nothing is in flight (the transport holds a reference meanwhile); the descriptor's own
+    // close cancels and forgets what a reader left.
+    close_fd();
+}
+
+void stream_connection::close_fd() noexcept {
+    if (is_pipe_) {
+        pipe_.close();
+    } else {
+        socket_.close();
+    }
 }
 
 void stream_connection::drop_handle() noexcept {
@@ -108,7 +117,7 @@ void stream_connection::close_now() noexcept {
     state_ = state::closed;
     // Cancels a send in flight (epoll: its callback runs inside this call; io_uring: later, and
     // the queue stays alive until then) and a reader's receive, which then reads end of file.
-    socket_.close();
+    close_fd();
     paused_ = false;
     resumed.set();
     closed_event.set();
@@ -153,12 +162,16 @@ void stream_connection::check_writable() const {
 }
 
 std::size_t stream_connection::send_now(std::string_view data) {
-    // Nothing is queued nor in flight (the caller checked): send what the socket takes now, as
-    // asyncio's write does, so that only the rest waits for the transport.
-    const ssize_t n = ::send(socket_.fd(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    // Nothing is queued nor in flight (the caller checked): send what the descriptor takes now,
+    // as asyncio's write does, so that only the rest waits for the transport. A pipe has no
+    // MSG_NOSIGNAL: its EPIPE comes without SIGPIPE because the loop ignores that signal
+    // (event_loop.hpp), as Python does; the pipe is non-blocking since it was adopted.
+    const ssize_t n = is_pipe_
+                          ? ::write(fd(), data.data(), data.size())
+                          : ::send(fd(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n >= 0) return static_cast<std::size_t>(n);
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
-    std::exception_ptr e = make_io_error(errno, "send");
+    std::exception_ptr e = make_io_error(errno, write_name());
     fail(e, caller::task);
     std::rethrow_exception(e);
 }
@@ -209,6 +222,12 @@ void stream_connection::enqueue(std::string_view data) {
 
 void stream_connection::write_eof() {
     if (state_ != state::open || write_eof_ != eof_state::none) return;
+    if (is_pipe_) {
+        // A pipe cannot half-close: its write_eof closes it once the queue is out (asyncio's
+        // _UnixWritePipeTransport does the same).
+        close();
+        return;
+    }
     write_eof_ = eof_state::pending;
     if (queue_.empty() && !op_.in_flight) shutdown_write();
 }
@@ -243,8 +262,8 @@ void stream_connection::update_flow() noexcept {
 // ---- the transport ----------------------------------------------------------------------------
 
 void stream_connection::flush(caller from) noexcept {
-    while (!queue_.empty() && socket_.is_open() && !discard_queue_) {
-        // One sendmsg for up to max_iov chunks, pointing into the queue itself.
+    while (!queue_.empty() && fd_open() && !discard_queue_) {
+        // One sendmsg (writev) for up to max_iov chunks, pointing into the queue itself.
         std::size_t n = 0;
         for (auto it = queue_.begin(); it != queue_.end() && n < max_iov; ++it, ++n) {
             const std::size_t skip = n == 0 ? front_sent_ : 0;
@@ -252,12 +271,21 @@ void stream_connection::flush(caller from) noexcept {
             iov_[n].iov_len = it->size() - skip;
         }
         iov_chunks_ = n;
-        message_ = msghdr{};
-        message_.msg_iov = iov_;
-        message_.msg_iovlen = n;
-        op_.fd = socket_.fd();
-        op_.buffer = &message_;
+        op_.fd = fd();
         op_.flags = 0;
+        if (is_pipe_) {
+            op_.opcode = io_opcode::writev;
+            op_.buffer = iov_;
+            op_.length = n;
+            op_.offset = ~std::uint64_t{0};  // the current position (a pipe has none)
+            op_.hints = stream_hint_ ? io_hint_stream : 0;
+        } else {
+            message_ = msghdr{};
+            message_.msg_iov = iov_;
+            message_.msg_iovlen = n;
+            op_.opcode = io_opcode::sendmsg;
+            op_.buffer = &message_;
+        }
         int result = 0;
         bool done = false;
         try {
@@ -296,10 +324,10 @@ bool stream_connection::sent(int result, caller from) noexcept {
         front_sent_ = 0;
         return false;
     }
-    if (result == -ECANCELED) return false;  // the socket was closed under it
+    if (result == -ECANCELED) return false;  // the descriptor was closed under it
     if (result < 0) {
         try {
-            fail(make_io_error(-result, "send"), from);
+            fail(make_io_error(-result, write_name()), from);
         } catch (...) {  // bad_alloc making the error: fail with that instead
             fail(std::current_exception(), from);
         }
@@ -326,8 +354,8 @@ void stream_connection::went_idle(caller from) noexcept {
         queue_.clear();
         front_sent_ = 0;
     }
-    const bool flushed = queue_.empty() || !socket_.is_open() || discard_queue_;
-    if (flushed && write_eof_ == eof_state::pending && socket_.is_open()) shutdown_write();
+    const bool flushed = queue_.empty() || !fd_open() || discard_queue_;
+    if (flushed && write_eof_ == eof_state::pending && fd_open()) shutdown_write();
     const bool close = flushed && state_ == state::closing;
     if (from == caller::task) {
         if (close) close_now();

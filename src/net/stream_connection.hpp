@@ -1,8 +1,13 @@
 #pragma once
 // The state a stream_reader and a stream_writer share (asyncio's transport and protocol in one):
-// the socket, the reader's receive buffer, and the writer's queue with the transport that sends
-// it. Internal: reached only through the two handles, which hold it by shared_ptr, as does every
-// task suspended in one of their operations and the send in flight.
+// the descriptor, the reader's receive buffer, and the writer's queue with the transport that
+// sends it. Internal: reached only through the two handles, which hold it by shared_ptr, as does
+// every task suspended in one of their operations and the send in flight.
+//
+// Two transports, one state: a connected stream socket (recv, sendmsg, shutdown for write_eof:
+// asyncio's socket transport), or a pipe end (read, writev, close for write_eof: asyncio's
+// _UnixReadPipeTransport / _UnixWritePipeTransport). Both wait by readiness on epoll; neither
+// ever goes to the thread pool.
 //
 // Lifetime. The connection closes when the writer is closed (or aborted), when it fails, or
 // when both handles are gone. The state itself lives while anything holds it: a task in a read
@@ -27,6 +32,7 @@
 
 #include <corio/core/detail/ready_queue.hpp>
 #include <corio/core/task.hpp>
+#include <corio/io/detail/loop_fd.hpp>
 #include <corio/io/detail/operation.hpp>
 #include <corio/net/address.hpp>
 #include <corio/net/socket.hpp>
@@ -48,6 +54,12 @@ public:
     /// Errors: `std::invalid_argument` (not an open stream socket, `limit` 0), `std::logic_error`
     /// outside a loop, `std::bad_alloc`.
     static std::shared_ptr<stream_connection> make(net::socket connected, std::size_t limit);
+    /// Adopts `fd`, a pipe end (or FIFO, socket, character device such as a tty, or regular
+    /// file), on the running loop, and makes it non-blocking; `who` names the caller in errors.
+    /// Errors (`fd` then stays the caller's, open): `std::invalid_argument` (a directory or a
+    /// block device, `limit` 0), `io_error` (EBADF, ...), `std::logic_error` outside a loop,
+    /// `std::bad_alloc`. Defined in pipe.cpp.
+    static std::shared_ptr<stream_connection> make_pipe(int fd, std::size_t limit, const char* who);
 
     stream_connection(const stream_connection&) = delete;
     stream_connection& operator=(const stream_connection&) = delete;
@@ -79,6 +91,10 @@ public:
     /// Set once the socket is closed.
     corio::event closed_event;
     net::socket& socket() noexcept { return socket_; }
+    /// True for a pipe's transport (`make_pipe`), false for a socket's.
+    [[nodiscard]] bool is_pipe() const noexcept { return is_pipe_; }
+    /// The pipe's descriptor while open; -1 for a socket or once closed.
+    [[nodiscard]] int pipe_fd() const noexcept { return is_pipe_ ? pipe_.get() : -1; }
     const std::optional<net::address>& peername() const noexcept { return peer_; }
     const std::optional<net::address>& sockname() const noexcept { return local_; }
 
@@ -119,7 +135,14 @@ public:
     corio::event resumed;
 
 private:
-    stream_connection(net::socket connected, std::size_t limit, event_loop& loop);
+    stream_connection(std::size_t limit, event_loop& loop);
+
+    // The descriptor, whichever transport holds it.
+    [[nodiscard]] int fd() const noexcept { return is_pipe_ ? pipe_.get() : socket_.fd(); }
+    [[nodiscard]] bool fd_open() const noexcept { return fd() >= 0; }
+    void close_fd() noexcept;
+    /// The write system call's name, for errors: "send" or "write".
+    [[nodiscard]] const char* write_name() const noexcept { return is_pipe_ ? "write" : "send"; }
 
     // Reading.
     /// Makes at least `need` bytes free after the data (compacting, then growing): the room.
@@ -131,11 +154,11 @@ private:
     void check_writable() const;
     /// Queues `data` behind what is queued.
     void enqueue(std::string_view data);
-    /// With nothing queued nor in flight: sends what the socket takes now; how much it took.
+    /// With nothing queued nor in flight: sends what the descriptor takes now; how much it took.
     /// Errors: the send's error, which also ends the connection.
     std::size_t send_now(std::string_view data);
-    /// Sends what is queued until a send has to wait (then its callback goes on) or the queue
-    /// is empty.
+    /// Sends what is queued (one sendmsg or writev of up to `max_iov` chunks at a time) until a
+    /// send has to wait (then its callback goes on) or the queue is empty.
     void flush(caller from) noexcept;
     /// Counts `result` bytes of a send off the queue; false if the send failed or was
     /// cancelled, and the transport must stop.
@@ -155,7 +178,11 @@ private:
     static void discard_deferred(ready_node* node) noexcept;
 
     event_loop* loop_;
-    net::socket socket_;
+    net::socket socket_;  ///< the socket transport's descriptor
+    loop_fd pipe_;        ///< the pipe transport's descriptor
+    bool is_pipe_ = false;
+    /// The descriptor is a byte stream (`io_hint_stream`): all but a regular file.
+    bool stream_hint_ = true;
     std::optional<net::address> peer_;
     std::optional<net::address> local_;
     std::exception_ptr error_;
@@ -187,7 +214,7 @@ private:
     };
     static constexpr std::size_t max_iov = 64;
     send_operation op_{};
-    msghdr message_{};
+    msghdr message_{};  ///< sendmsg's header (sockets); a pipe's writev takes iov_ itself
     iovec iov_[max_iov]{};
     std::size_t iov_chunks_ = 0;  ///< queue chunks the send in flight points into
     std::shared_ptr<stream_connection> in_flight_ref_;

@@ -103,9 +103,16 @@ task<bool> stream_connection::receive(std::size_t need, std::size_t at_most, con
     } guard{receiving_};
     std::size_t n = 0;
     std::exception_ptr failed;
+    // A socket receives with recv, a pipe (or tty, or file) with read at its current position.
+    // A named local, not a braced temporary inside co_await (GCC 12).
+    const transfer_args args{{fd(), stream_hint_, net::address_family::unspecified},
+                             is_pipe_ ? io_opcode::read : io_opcode::recv,
+                             buffer_.get() + tail_,
+                             room,
+                             0,
+                             ~std::uint64_t{0}};
     try {
-        n = co_await socket_.recv(
-            std::span<std::byte>(reinterpret_cast<std::byte*>(buffer_.get() + tail_), room));
+        n = co_await io_request<transfer_awaiter, transfer_args>(args);
     } catch (const io_error&) {
         failed = std::current_exception();
     }

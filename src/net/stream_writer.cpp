@@ -114,6 +114,13 @@ std::optional<address> stream_writer::get_extra_info(std::string_view key) const
     return std::nullopt;
 }
 
-net::socket& stream_writer::socket() const { return connection().socket(); }
+int stream_writer::pipe_fd() const { return connection().pipe_fd(); }
+
+net::socket& stream_writer::socket() const {
+    detail::stream_connection& c = connection();
+    if (c.is_pipe())
+        throw std::logic_error("stream_writer::socket(): a pipe's writer has no socket");
+    return c.socket();
+}
 
 }  // namespace corio::net

@@ -1,11 +1,9 @@
 // Child processes (include/corio/process/subprocess.hpp): posix_spawn (a vfork and an exec, so
 // starting a child is cheap and never copies the parent's memory), a pidfd to watch and signal
-// it, and non-blocking pipes the loop reads and writes like any descriptor.
-#include <array>
+// it, and pipes whose parent ends are streams (net::connect_read_pipe / connect_write_pipe).
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <span>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -17,8 +15,8 @@
 #include <unistd.h>
 
 #include <corio/core/task_group.hpp>
-#include <corio/net/detail/socket_ops.hpp>
 #include <corio/net/errors.hpp>
+#include <corio/net/pipe.hpp>
 #include <corio/net/socket.hpp>
 #include <corio/process/subprocess.hpp>
 
@@ -48,8 +46,9 @@ struct owned_fd {
     int release() { return std::exchange(fd, -1); }
 };
 
-/// A pipe whose parent end is non-blocking (the loop's backends need that) and whose child end
-/// is blocking (what programs expect); both close-on-exec until posix_spawn dup2s the child's.
+/// A pipe, both ends close-on-exec until posix_spawn dup2s the child's. The child's end stays
+/// blocking (what programs expect); the parent's is made non-blocking when its stream adopts it
+/// (the two ends are distinct open files, so the flag never reaches the child).
 struct pipe_ends {
     owned_fd parent, child;
 };
@@ -59,7 +58,6 @@ pipe_ends make_pipe(bool parent_reads) {
     pipe_ends p;
     p.parent = owned_fd(parent_reads ? fds[0] : fds[1]);
     p.child = owned_fd(parent_reads ? fds[1] : fds[0]);
-    if (::fcntl(p.parent.fd, F_SETFL, O_NONBLOCK) != 0) fail(errno, "fcntl");
     return p;
 }
 
@@ -98,48 +96,22 @@ void connect(spawn_setup& s, stdio mode, int target, const pipe_ends* p) {
 
 int pidfd_open(int pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
-/// Reads `fd` to its end.
-task<std::string> read_to_end(int fd) {
-    std::string out;
-    std::array<std::byte, 16384> buf;
-    for (;;) {
-        const std::size_t n =
-            co_await detail::io_request<detail::transfer_awaiter, detail::transfer_args>(
-                {{fd, true, net::address_family::unspecified},
-                 detail::io_opcode::read,
-                 buf.data(),
-                 buf.size(),
-                 0,
-                 ~std::uint64_t{0}});
-        if (n == 0) co_return out;
-        out.append(reinterpret_cast<const char*>(buf.data()), n);
-    }
-}
-
-/// Writes all of `data` to `fd`. A child that exits without reading it all is not an error
-/// (asyncio ignores BrokenPipeError in communicate).
-task<void> write_all(int fd, std::string data) {
-    std::size_t done = 0;
+/// asyncio's _feed_stdin: write, drain, close. A child that exits without reading it all is not
+/// an error (asyncio ignores BrokenPipeError and ConnectionResetError in communicate).
+task<void> feed(net::stream_writer* in, std::string data) {
     try {
-        while (done < data.size()) {
-            done += co_await detail::io_request<detail::transfer_awaiter, detail::transfer_args>(
-                {{fd, true, net::address_family::unspecified},
-                 detail::io_opcode::write,
-                 data.data() + done,
-                 data.size() - done,
-                 0,
-                 ~std::uint64_t{0}});
-        }
+        if (!data.empty()) in->write(std::move(data));
+        co_await in->drain();
+        in->close();
+        co_await in->wait_closed();
     } catch (const broken_pipe_error&) {
     } catch (const connection_reset_error&) {
     }
+    in->close();  // if the write failed: closed already; idempotent
 }
 
-void close_fd(int& fd) noexcept {
-    if (fd < 0) return;
-    // The loop may still know the descriptor (a read or wait on it): it forgets it first.
-    if (event_loop* loop = detail::running_loop) loop->io().forget_fd(fd);
-    ::close(std::exchange(fd, -1));
+task<void> read_to_end(net::stream_reader* from, std::string* into) {
+    *into = co_await from->read();
 }
 
 }  // namespace
@@ -147,9 +119,9 @@ void close_fd(int& fd) noexcept {
 process::process(process&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       pidfd_(std::exchange(other.pidfd_, -1)),
-      stdin_(std::exchange(other.stdin_, -1)),
-      stdout_(std::exchange(other.stdout_, -1)),
-      stderr_(std::exchange(other.stderr_, -1)),
+      stdin_(std::move(other.stdin_)),
+      stdout_(std::move(other.stdout_)),
+      stderr_(std::move(other.stderr_)),
       returncode_(other.returncode_) {}
 
 process& process::operator=(process&& other) noexcept {
@@ -161,13 +133,28 @@ process& process::operator=(process&& other) noexcept {
 }
 
 process::~process() {
-    close_stdin();
-    close_fd(stdout_);
-    close_fd(stderr_);
+    // The streams close as they go (the members' destructors): stdin once its queue is out.
     reap_or_hand_off();
 }
 
-void process::close_stdin() noexcept { close_fd(stdin_); }
+void process::close_stdin() noexcept {
+    if (stdin_.valid()) stdin_.close();
+}
+
+net::stream_writer& process::stdin_stream() {
+    if (!stdin_.valid()) throw std::logic_error("process: stdin is not a pipe (stdio::pipe)");
+    return stdin_;
+}
+
+net::stream_reader& process::stdout_stream() {
+    if (!stdout_.valid()) throw std::logic_error("process: stdout is not a pipe (stdio::pipe)");
+    return stdout_;
+}
+
+net::stream_reader& process::stderr_stream() {
+    if (!stderr_.valid()) throw std::logic_error("process: stderr is not a pipe (stdio::pipe)");
+    return stderr_;
+}
 
 bool process::try_reap() noexcept {
     if (returncode_ || pidfd_ < 0) return true;
@@ -212,27 +199,16 @@ task<int> process::wait() {
 }
 
 task<communicate_result> process::communicate(std::string input) {
-    if (!input.empty() && stdin_ < 0) {
+    if (!input.empty() && !stdin_.valid()) {
         throw std::logic_error("communicate: input given but stdin is not a pipe");
     }
+    // One path: the streams. The input goes out while both outputs are read, so that a child
+    // blocked writing a full stdout pipe never stops reading its stdin (nor the other way).
     communicate_result result;
     co_await task_group::run([&](task_group& g) -> task<void> {
-        if (stdin_ >= 0) {
-            g.spawn(
-                [this](std::string& data) -> task<void> {
-                    co_await write_all(stdin_, std::move(data));
-                    close_stdin();
-                },
-                std::move(input));
-        }
-        if (stdout_ >= 0) {
-            g.spawn(
-                [this, &result]() -> task<void> { result.out = co_await read_to_end(stdout_); });
-        }
-        if (stderr_ >= 0) {
-            g.spawn(
-                [this, &result]() -> task<void> { result.err = co_await read_to_end(stderr_); });
-        }
+        if (stdin_.valid()) g.spawn(feed, &stdin_, std::move(input));
+        if (stdout_.valid()) g.spawn(read_to_end, &stdout_, &result.out);
+        if (stderr_.valid()) g.spawn(read_to_end, &stderr_, &result.err);
         co_return;
     });
     co_await wait();
@@ -300,9 +276,19 @@ task<process> create_subprocess_exec(std::string program, std::vector<std::strin
         ::waitpid(pid, nullptr, 0);
         fail(e, "pidfd_open");
     }
-    if (in) p.stdin_ = in->parent.release();
-    if (out) p.stdout_ = out->parent.release();
-    if (err) p.stderr_ = err->parent.release();
+    // Each end is the stream's once adopted (released only then: adoption may throw).
+    if (in) {
+        p.stdin_ = net::connect_write_pipe(in->parent.fd);
+        static_cast<void>(in->parent.release());
+    }
+    if (out) {
+        p.stdout_ = net::connect_read_pipe(out->parent.fd);
+        static_cast<void>(out->parent.release());
+    }
+    if (err) {
+        p.stderr_ = net::connect_read_pipe(err->parent.fd);
+        static_cast<void>(err->parent.release());
+    }
     co_return p;
 }
 

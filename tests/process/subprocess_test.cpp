@@ -10,7 +10,6 @@
 
 #include <corio/core.hpp>
 #include <corio/net/errors.hpp>
-#include <corio/net/socket.hpp>
 #include <corio/process/subprocess.hpp>
 
 #include "../net/backend_param.hpp"
@@ -76,15 +75,13 @@ TEST_P(Subprocess, KilledMidOutputReportsTheSignal) {
     auto main = []() -> task<void> {
         auto p = co_await corio::create_subprocess_exec("yes", std::vector<std::string>(), piped());
         // Read some of its endless output, then kill it.
-        std::string first;
-        char buf[4096];
-        while (first.size() < 10000) {
-            co_await corio::net::wait_readable(p.stdout_fd());
-            const ssize_t n = ::read(p.stdout_fd(), buf, sizeof buf);
-            if (n > 0) first.append(buf, static_cast<std::size_t>(n));
-        }
+        std::string first = co_await p.stdout_stream().readexactly(10000);
         EXPECT_EQ(first.substr(0, 4), "y\ny\n");
         p.kill();
+        // The reader gets what was in the pipe, then end of file: nobody writes any more.
+        std::string rest = co_await p.stdout_stream().read();
+        EXPECT_EQ(rest.find_first_not_of("y\n"), std::string::npos);
+        EXPECT_TRUE(p.stdout_stream().at_eof());
         EXPECT_EQ(co_await p.wait(), -SIGKILL);
         p.kill();  // waited for: nothing happens
     };

@@ -12,6 +12,7 @@
 
 #include <corio/core/clock.hpp>
 #include <corio/core/task.hpp>
+#include <corio/io/detail/loop_fd.hpp>
 #include <corio/net/address.hpp>
 #include <corio/net/detail/socket_ops.hpp>
 #include <corio/net/errors.hpp>
@@ -64,9 +65,9 @@ public:
     socket() noexcept = default;
     /// Adopts `fd`, which must be a socket; made non-blocking. Errors: `io_error`.
     static socket adopt(int fd);
-    socket(socket&& other) noexcept;
-    socket& operator=(socket&& other) noexcept;
-    ~socket() { close(); }
+    socket(socket&& other) noexcept = default;
+    socket& operator=(socket&& other) noexcept = default;
+    ~socket() = default;
 
     /// A new socket of `family` and `type`. Stream sockets of the Internet families get
     /// `TCP_NODELAY` (small writes go out at once, as asyncio sets it). Errors: `io_error`.
@@ -165,12 +166,17 @@ public:
     void shutdown(shutdown_how how);
     /// Closes the socket: operations pending on it end first (with `io_error`), so that none
     /// keeps the connection alive. Idempotent; never throws.
-    void close() noexcept;
-    [[nodiscard]] bool is_open() const noexcept { return fd_ >= 0; }
-    [[nodiscard]] int fd() const noexcept { return fd_; }
+    void close() noexcept { fd_.close(); }
+    [[nodiscard]] bool is_open() const noexcept { return fd_.is_open(); }
+    [[nodiscard]] int fd() const noexcept { return fd_.get(); }
     /// Gives the descriptor up (the socket is then closed without closing it), after the loop
     /// has forgotten it.
-    [[nodiscard]] int release() noexcept;
+    [[nodiscard]] int release() noexcept { return fd_.release(); }
+
+    /// Binds the socket to the running loop now, which its first operation does otherwise: for
+    /// code that submits operations on `fd()` itself (the streams' transport), so that `close`
+    /// knows which loop to cancel them on. Errors: `std::logic_error` with no running loop.
+    void bind_to_running_loop() { target(); }
 
 private:
     socket(int fd, address_family family, bool stream) noexcept
@@ -185,10 +191,10 @@ private:
             {target(), op, data, size, static_cast<std::uint32_t>(flags), ~std::uint64_t{0}});
     }
 
-    int fd_ = -1;
+    /// The descriptor, and the loop it is registered with (null before the first operation).
+    detail::loop_fd fd_;
     address_family family_ = address_family::unspecified;
     bool stream_ = true;
-    event_loop* loop_ = nullptr;  ///< where the descriptor is registered; null before the first op
 };
 
 /// Waits until `fd` (any descriptor the loop can watch: a socket, a pipe, another library's) is

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
 /// `corio::net::stream_reader`: the reading half of a stream connection (asyncio's
-/// `StreamReader`), made by `open_connection` and `start_server`.
+/// `StreamReader`), made by `open_connection`, `start_server` and `connect_read_pipe`.
 
 #include <cstddef>
 #include <memory>
@@ -19,15 +19,15 @@ namespace corio::net {
 /// The default limit of a reader's `readuntil` and `readline` (asyncio's `_DEFAULT_LIMIT`).
 inline constexpr std::size_t default_stream_limit = 64 * 1024;
 
-/// Reads a byte stream (TCP, Unix stream) in the units a protocol wants: some bytes, exactly n
-/// bytes, a line, everything up to a separator (asyncio's `StreamReader`).
+/// Reads a byte stream (TCP, Unix stream, a pipe) in the units a protocol wants: some bytes,
+/// exactly n bytes, a line, everything up to a separator (asyncio's `StreamReader`).
 ///
 /// Bytes are returned as `std::string`, which holds arbitrary bytes (zeros included): handy for
 /// text protocols, and `std::as_bytes(std::span(s))` gives the raw view.
 ///
-/// The reader receives from the socket straight into its own buffer and hands bytes out only
-/// when a read is complete. A read that is cancelled, or ends with an error, leaves every byte it
-/// received in that buffer for the next read.
+/// The reader receives from the socket or pipe straight into its own buffer and hands bytes out
+/// only when a read is complete. A read that is cancelled, or ends with an error, leaves every byte
+/// it received in that buffer for the next read.
 ///
 /// Cancel safety: every read is cancel safe (Tokio's sense): cancelled while it waits, it
 /// returns nothing and loses nothing; the next read sees every byte, in order (a half-received

@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// `corio::net::stream_writer`: the writing half of a stream connection (asyncio's
-/// `StreamWriter` with its transport), made by `open_connection` and `start_server`.
+/// `StreamWriter` with its transport), made by `open_connection`, `start_server` and
+/// `connect_write_pipe`.
 
 #include <cstddef>
 #include <memory>
@@ -112,9 +113,10 @@ public:
     [[nodiscard]] std::size_t get_write_buffer_size() const;
 
     /// Closes the sending half once the queue is sent: the peer reads end of file, and may still
-    /// answer (asyncio's `write_eof`). Does nothing if already done or closing.
+    /// answer (asyncio's `write_eof`). A pipe cannot half-close: its writer closes (as asyncio's
+    /// pipe transport does). Does nothing if already done or closing.
     void write_eof();
-    /// True: a stream socket can half-close.
+    /// True: a stream socket half-closes, a pipe closes.
     [[nodiscard]] bool can_write_eof() const noexcept { return true; }
 
     /// Closes the connection: at once if nothing is queued, else once the queue is sent
@@ -132,15 +134,20 @@ public:
     [[nodiscard]] task<void> wait_closed();
 
     /// The peer's address (asyncio's `get_extra_info("peername")`), read when the connection was
-    /// made; empty if it could not be.
+    /// made; empty if it could not be, and for a pipe.
     [[nodiscard]] std::optional<address> peername() const;
-    /// The local address (asyncio's `get_extra_info("sockname")`); empty if unknown.
+    /// The local address (asyncio's `get_extra_info("sockname")`); empty if unknown or a pipe.
     [[nodiscard]] std::optional<address> sockname() const;
-    /// `peername()` for "peername", `sockname()` for "sockname", empty for other keys.
+    /// `peername()` for "peername", `sockname()` for "sockname", empty for other keys (for a
+    /// pipe's "pipe", see `pipe_fd`).
     [[nodiscard]] std::optional<address> get_extra_info(std::string_view key) const;
+    /// The pipe's descriptor while it is open (asyncio's `get_extra_info("pipe")`), for a writer
+    /// made by `connect_write_pipe`; -1 for a socket's writer or once closed.
+    [[nodiscard]] int pipe_fd() const;
 
     /// The connection's socket, for options (`set_keep_alive`, ...). Sending or receiving on it
     /// directly bypasses the streams' queue and buffer; closing it ends the connection.
+    /// Errors: `std::logic_error` for a pipe's writer (it has no socket).
     [[nodiscard]] net::socket& socket() const;
 
     /// False for an empty writer (default-made or moved from).

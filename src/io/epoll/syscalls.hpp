@@ -70,6 +70,15 @@ inline int perform(io_operation& op) noexcept {
                                                    : ::pwrite(op.fd, op.buffer, clamp(op.length),
                                                               static_cast<off_t>(op.offset));
                 break;
+            case io_opcode::writev: {
+                // The iovec count is small (a transport's batch), never beyond IOV_MAX.
+                const auto* v = static_cast<const iovec*>(op.buffer);
+                const int count = static_cast<int>(op.length);
+                r = op.offset == ~std::uint64_t{0}
+                        ? ::writev(op.fd, v, count)
+                        : ::pwritev(op.fd, v, count, static_cast<off_t>(op.offset));
+                break;
+            }
             case io_opcode::sendfile:
                 return sendfile_once(op);
             case io_opcode::connect:

@@ -293,6 +293,10 @@ private:
             case io_opcode::poll:
                 io_uring_prep_poll_add(&sqe, op.fd, op.flags);
                 break;
+            case io_opcode::writev:
+                io_uring_prep_writev(&sqe, op.fd, static_cast<const iovec*>(op.buffer),
+                                     static_cast<unsigned>(op.length), op.offset);
+                break;
         }
     }
 

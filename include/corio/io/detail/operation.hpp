@@ -20,13 +20,14 @@ enum class io_opcode : std::uint8_t {
     read,     ///< `buffer`, `length` at `offset` (`offset` all ones: the current file position)
     write,    ///< `buffer`, `length` at `offset` (as `read`)
     poll,     ///< `flags`: POLLIN/POLLOUT wanted; the result is the revents that came
+    writev,   ///< `buffer`: iovec array; `length`: its count; at `offset` (as `read`)
     sendfile,  ///< `fd`: a stream socket; `source_fd`: a file, read from `offset` for `length`
 };
 
 /// The opcode's name, for errors and `dump_tasks` ("recv").
 constexpr const char* io_opcode_name(io_opcode op) noexcept {
-    constexpr const char* names[] = {"accept",  "connect", "recv",  "send", "recvmsg",
-                                     "sendmsg", "read",    "write", "poll", "sendfile"};
+    constexpr const char* names[] = {"accept", "connect", "recv", "send",   "recvmsg", "sendmsg",
+                                     "read",   "write",   "poll", "writev", "sendfile"};
     return names[static_cast<int>(op)];
 }
 
