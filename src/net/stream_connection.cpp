@@ -52,6 +52,7 @@ std::shared_ptr<stream_connection> stream_connection::make(net::socket connected
 stream_connection::stream_connection(std::size_t limit, event_loop& loop)
     : loop_(&loop), limit_(limit) {
     resumed.set();
+    idle.set();
     op_.owner = this;
     op_.complete = &on_sent;
     deferred_.owner = this;
@@ -82,8 +83,9 @@ void stream_connection::drop_handle() noexcept {
 void stream_connection::close() noexcept {
     if (state_ != state::open) return;
     state_ = state::closing;
-    // With a send in flight, the transport closes it once the queue is sent (went_idle).
-    if (!op_.in_flight) went_idle(caller::task);
+    // With a send in flight, the transport closes it once the queue is sent (went_idle); with a
+    // sendfile running, end_sendfile does.
+    if (!op_.in_flight && !sendfile_active_) went_idle(caller::task);
 }
 
 void stream_connection::abort() noexcept {
@@ -120,6 +122,7 @@ void stream_connection::close_now() noexcept {
     close_fd();
     paused_ = false;
     resumed.set();
+    idle.set();
     closed_event.set();
 }
 
@@ -156,6 +159,7 @@ void stream_connection::discard_deferred(ready_node* node) noexcept {
 void stream_connection::check_writable() const {
     if (error_) std::rethrow_exception(error_);
     if (state_ != state::open) throw invalid_state_error("write() after close()");
+    if (sendfile_active_) throw invalid_state_error("Cannot call write() while sendfile() runs");
     if (write_eof_ != eof_state::none) {
         throw invalid_state_error("Cannot call write() after write_eof()");
     }
@@ -229,7 +233,31 @@ void stream_connection::write_eof() {
         return;
     }
     write_eof_ = eof_state::pending;
-    if (queue_.empty() && !op_.in_flight) shutdown_write();
+    if (queue_.empty() && !op_.in_flight && !sendfile_active_) shutdown_write();
+}
+
+void stream_connection::begin_sendfile() {
+    check_writable();
+    if (!flushed()) throw invalid_state_error("sendfile() with writes still queued");
+    sendfile_active_ = true;
+}
+
+void stream_connection::sendfile_write(std::string&& data) {
+    sendfile_active_ = false;
+    try {
+        write(std::move(data));
+    } catch (...) {
+        sendfile_active_ = true;
+        throw;
+    }
+    sendfile_active_ = true;
+}
+
+void stream_connection::end_sendfile() noexcept {
+    sendfile_active_ = false;
+    if (state_ == state::closed) return;
+    if (write_eof_ == eof_state::pending) shutdown_write();
+    if (state_ == state::closing) went_idle(caller::task);
 }
 
 void stream_connection::shutdown_write() noexcept {
@@ -250,6 +278,11 @@ void stream_connection::set_limits(std::size_t high, std::size_t low) noexcept {
 void stream_connection::update_flow() noexcept {
     // asyncio's pause_writing / resume_writing, with the same marks: pause above high, resume
     // at or below low.
+    if (queued_ == 0) {
+        idle.set();
+    } else {
+        idle.clear();
+    }
     if (!paused_ && queued_ > high_) {
         paused_ = true;
         resumed.clear();

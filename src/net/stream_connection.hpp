@@ -133,6 +133,17 @@ public:
     /// the low one. `resumed` is set whenever it is false (and when the connection ends).
     [[nodiscard]] bool paused() const noexcept { return paused_; }
     corio::event resumed;
+    /// True while nothing is queued nor being sent: `idle` is set whenever it becomes true (and
+    /// when the connection ends).
+    [[nodiscard]] bool flushed() const noexcept { return queued_ == 0 && !op_.in_flight; }
+    corio::event idle;
+    /// A `sendfile` owns the descriptor between these: writes raise `invalid_state_error`, and
+    /// a `write_eof` or `close` asked meanwhile waits for its end. `begin_sendfile` requires
+    /// `flushed()` and throws what a write would.
+    void begin_sendfile();
+    void end_sendfile() noexcept;
+    /// A write of the sendfile itself (a pipe's copy): as `write`, while the sendfile runs.
+    void sendfile_write(std::string&& data);
 
 private:
     stream_connection(std::size_t limit, event_loop& loop);
@@ -206,6 +217,7 @@ private:
     std::size_t high_ = 64 * 1024;
     std::size_t low_ = 16 * 1024;
     bool paused_ = false;
+    bool sendfile_active_ = false;
     enum class eof_state : std::uint8_t { none, pending, done } write_eof_ = eof_state::none;
     bool discard_queue_ = false;  ///< abort(): drop the queue once the kernel lets go of it
 

@@ -1,12 +1,16 @@
 // stream_writer (include/corio/net/stream_writer.hpp): the handle over the connection's queue
 // and transport (stream_connection.cpp), and the waits of drain and wait_closed.
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <utility>
 
 #include <corio/core/errors.hpp>
+#include <corio/io/file.hpp>
 #include <corio/net/errors.hpp>
+#include <corio/net/socket.hpp>
 #include <corio/net/stream_writer.hpp>
 
 #include "stream_connection.hpp"
@@ -26,6 +30,34 @@ task<void> drain_queue(std::shared_ptr<stream_connection> c) {
         // drainer wakes, and each looks again.
         co_await c->resumed.wait();
     }
+}
+
+/// Waits until everything queued is sent. Errors: as drain's.
+task<void> wait_flushed(const std::shared_ptr<stream_connection>& c) {
+    for (;;) {
+        if (c->error()) std::rethrow_exception(c->error());
+        if (c->current_state() == stream_connection::state::closed) {
+            throw_io_error(ECONNRESET, "sendfile: Connection lost");
+        }
+        if (c->flushed()) co_return;
+        co_await c->idle.wait();
+    }
+}
+
+/// A pipe has no sendfile of its own here: the file goes through 64 KiB reads and writes.
+task<std::uint64_t> copy_file(std::shared_ptr<stream_connection> c, file& source,
+                              std::uint64_t offset, std::uint64_t count) {
+    constexpr std::uint64_t piece = 64 * 1024;
+    std::uint64_t sent = 0;
+    while (sent < count) {
+        std::string data = co_await source.read_at(
+            offset + sent, static_cast<std::size_t>(std::min(piece, count - sent)));
+        if (data.empty()) break;  // the file ended
+        sent += data.size();
+        c->sendfile_write(std::move(data));
+        co_await drain_queue(c);
+    }
+    co_return sent;
 }
 
 task<void> wait_until_closed(std::shared_ptr<stream_connection> c) {
@@ -99,6 +131,25 @@ void stream_writer::abort() { connection().abort(); }
 bool stream_writer::is_closing() const {
     return connection().current_state() != detail::stream_connection::state::open;
 }
+
+task<std::uint64_t> stream_writer::sendfile(file& source, std::uint64_t offset,
+                                            std::uint64_t count) {
+    const std::shared_ptr<detail::stream_connection> c = connection().shared_from_this();
+    co_await detail::wait_flushed(c);
+    c->begin_sendfile();
+    struct end_on_exit {
+        detail::stream_connection& c;
+        ~end_on_exit() { c.end_sendfile(); }
+    } guard{*c};
+    if (c->is_pipe()) co_return co_await detail::copy_file(c, source, offset, count);
+    co_return co_await c->socket().sendfile(source, offset, count);
+}
+
+task<std::uint64_t> stream_writer::sendfile(file& source, std::uint64_t offset) {
+    return sendfile(source, offset, ~std::uint64_t{0} - offset);
+}
+
+task<std::uint64_t> stream_writer::sendfile(file& source) { return sendfile(source, 0); }
 
 task<void> stream_writer::wait_closed() {
     return detail::wait_until_closed(connection().shared_from_this());

@@ -1,18 +1,21 @@
-// socket::sendfile (asyncio's sock_sendfile), on both backends: a file goes to a stream socket
-// byte-exact from any offset, through a socket whose buffer fills (the wait-for-writable path),
-// and stops at the file's end.
+// socket::sendfile (asyncio's sock_sendfile) and stream_writer::sendfile (asyncio's
+// loop.sendfile), on both backends: a file goes to a stream socket byte-exact from any offset,
+// through a socket whose buffer fills (the wait-for-writable path), and stops at the file's end;
+// a stream writer sends it after what was queued, and before what is written after.
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <corio/core.hpp>
 #include <corio/io/file.hpp>
 #include <corio/net.hpp>
+#include <corio/net/pipe.hpp>
 
 #include "backend_param.hpp"
 #include "stream_test_util.hpp"
@@ -139,6 +142,66 @@ TEST_P(Sendfile, CancelledWhileTheSocketIsFullLeavesTheSocketUsable) {
     ASSERT_LT(got.size(), content_.size() + 3);
     // A prefix of the file, then what was sent after.
     EXPECT_TRUE(got == content_.substr(0, got.size() - 3) + "end");
+}
+
+TEST_P(Sendfile, AStreamWriterSendsTheFileBetweenWhatWasWrittenBeforeAndAfter) {
+    auto main = [](std::string path) -> task<std::string> {
+        socket listener = corio::net::tcp_listen(corio::net::address::loopback_ipv4(0));
+        socket client = co_await corio::net::tcp_connect(listener.local_address());
+        auto [reader, writer] = co_await corio::net::open_connection(co_await listener.accept());
+        auto receiving = corio::spawn(read_slowly, &client);
+        corio::file f = co_await corio::file::open(path);
+        writer.write(corio_test::pattern(1 << 20, 3));  // more than the socket takes at once
+        const std::uint64_t sent = co_await writer.sendfile(f, 10, 3'000'000);
+        EXPECT_EQ(sent, 3'000'000u);
+        writer.write("trailer");
+        writer.close();
+        co_await writer.wait_closed();
+        co_return co_await receiving;
+    };
+    const std::string got = run(corio_test::bounded(main(path_)));
+    EXPECT_TRUE(got == corio_test::pattern(1 << 20, 3) + content_.substr(10, 3'000'000) + "trailer")
+        << "received " << got.size() << " bytes";
+}
+
+TEST_P(Sendfile, AStreamWriterOverAPipeCopiesTheFile) {
+    auto main = [](std::string path) -> task<std::string> {
+        int fds[2];
+        EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+        corio::net::stream_reader in = corio::net::connect_read_pipe(fds[0]);
+        corio::net::stream_writer out = corio::net::connect_write_pipe(fds[1]);
+        auto receiving = corio::spawn(
+            [](corio::net::stream_reader* r) -> task<std::string> { return r->read(); }, &in);
+        corio::file f = co_await corio::file::open(path);
+        out.write("head:");
+        EXPECT_EQ(co_await out.sendfile(f), 6u << 20);
+        out.write(":tail");
+        out.close();
+        co_return co_await receiving;
+    };
+    const std::string got = run(corio_test::bounded(main(path_)));
+    EXPECT_TRUE(got == "head:" + content_ + ":tail") << "received " << got.size() << " bytes";
+}
+
+TEST_P(Sendfile, WritesWaitForTheStreamsSendfileAndCloseWaitsForItsEnd) {
+    auto main = [](std::string path) -> task<std::string> {
+        auto [mine, theirs] = socket::pair();
+        auto [reader, writer] = co_await corio::net::open_connection(std::move(mine));
+        corio::file f = co_await corio::file::open(path);
+        auto sending = corio::spawn(
+            [](corio::net::stream_writer* w, corio::file* f) { return w->sendfile(*f); }, &writer,
+            &f);
+        co_await corio::sleep(2ms);  // nobody reads yet: the sendfile waits for room
+        EXPECT_FALSE(sending.done());
+        EXPECT_THROW(writer.write("x"), corio::invalid_state_error);
+        writer.close();  // closes once the sendfile is over
+        auto receiving = corio::spawn(read_slowly, &theirs);
+        EXPECT_EQ(co_await sending, 6u << 20);
+        co_await writer.wait_closed();
+        co_return co_await receiving;
+    };
+    const std::string got = run(corio_test::bounded(main(path_)));
+    EXPECT_TRUE(got == content_) << "received " << got.size() << " bytes";
 }
 
 }  // namespace

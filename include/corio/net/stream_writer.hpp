@@ -5,6 +5,7 @@
 /// `connect_write_pipe`.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -15,6 +16,9 @@
 #include <corio/core/task.hpp>
 #include <corio/net/address.hpp>
 
+namespace corio {
+class file;
+}
 namespace corio::detail {
 class stream_connection;
 }
@@ -99,6 +103,30 @@ public:
     /// Errors: the error that ended the connection; `connection_reset_error` ("Connection lost",
     /// as asyncio) if it was closed without one.
     [[nodiscard]] task<void> drain();
+
+    /// Sends `count` bytes of `source` from `offset`, or fewer if the file ends first, once
+    /// everything queued before is sent: how many went (asyncio's `loop.sendfile(transport,
+    /// file, offset, count)`). On a socket the bytes go from the page cache to the socket with
+    /// sendfile(2), never through user space; on a pipe they are read and written in 64 KiB
+    /// pieces (asyncio's fallback). While it runs, `write` raises `invalid_state_error`, and a
+    /// `write_eof` or `close` waits for it to end.
+    ///
+    /// Cancel safety: not cancel safe, as asyncio's is not: a cancelled `sendfile` may have sent
+    /// a prefix of the range; the connection stays usable.
+    ///
+    /// Errors: as `write` and `drain`; `io_error` from the file.
+    ///
+    /// Example (a static file after its header):
+    /// @code
+    /// writer.write(header);
+    /// co_await writer.sendfile(f, 0, size);
+    /// @endcode
+    [[nodiscard]] task<std::uint64_t> sendfile(file& source, std::uint64_t offset,
+                                               std::uint64_t count);
+    /// `sendfile` from `offset` to the file's end.
+    [[nodiscard]] task<std::uint64_t> sendfile(file& source, std::uint64_t offset);
+    /// `sendfile` of the whole file.
+    [[nodiscard]] task<std::uint64_t> sendfile(file& source);
 
     /// Sets the high- and low-water marks of `drain` (asyncio's transport method): without a
     /// low mark, it is a quarter of the high one; without a high mark, 64 KiB, or four times
