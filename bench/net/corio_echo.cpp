@@ -4,7 +4,7 @@
 // connection that receives into a buffer in its frame and sends it back with `send_all`.
 //
 //   bench_net_corio_echo [PORT] [--backend epoll|io_uring] [--create-task] [--small-buffer]
-//                        [--spin NS]
+//                        [--streams] [--spin NS]
 //
 // PORT 0 (or none): the kernel picks; the port is the first line printed, the backend the loop
 // uses the second. Without --backend, the loop's automatic choice (io_uring where the kernel
@@ -12,6 +12,10 @@
 // `create_task(serve(std::move(conn)))` instead of `spawn(serve, std::move(conn))`: one
 // coroutine frame per connection instead of two (spawn's wrapper, which owns the arguments).
 // --small-buffer and --spin are for investigations (see bench/net/README.md), not the benchmark.
+// --streams (impls "corio_streams" and "corio_streams_epoll"): `start_server` with a handler
+// that reads with `stream_reader::read(64 KiB)` and writes back with `stream_writer::write`:
+// on io_uring the connection's receive is multishot into the loop's provided buffers, and an
+// idle connection holds no receive buffer.
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -25,7 +29,7 @@
 #include <sys/resource.h>
 
 #include <corio/core.hpp>
-#include <corio/net/socket.hpp>
+#include <corio/net.hpp>
 
 namespace {
 
@@ -61,6 +65,31 @@ corio::task<void> serve(S conn) {
     } catch (const corio::io_error&) {
         // reset by the peer, or the like: the connection ends
     }
+}
+
+/// `--streams`: one connection's handler, on asyncio's streams.
+corio::task<void> serve_stream(corio::net::stream_reader reader, corio::net::stream_writer writer) {
+    try {
+        for (;;) {
+            std::string data = co_await reader.read(65536);
+            if (data.empty()) co_return;
+            spin();
+            writer.write(std::move(data));
+            co_await writer.drain();  // waits only while more than 64 KiB are queued
+        }
+    } catch (const corio::io_error&) {
+        // reset by the peer, or the like: the connection ends
+    }
+}
+
+corio::task<void> serve_streams(std::uint16_t port) {
+    corio::net::server_options o;
+    o.backlog = 4096;
+    auto srv = co_await corio::net::start_server(&serve_stream, "127.0.0.1", port, o);
+    std::printf("%u\n%s\n", static_cast<unsigned>(srv.sockets()[0].local_address().port()),
+                std::string(corio::get_running_loop().backend_name()).c_str());
+    std::fflush(stdout);
+    co_await srv.serve_forever();
 }
 
 corio::task<void> serve_forever(std::uint16_t port, bool direct, bool small) {
@@ -99,6 +128,7 @@ int main(int argc, char** argv) {
     std::uint16_t port = 0;
     bool direct = false;
     bool small = false;
+    bool streams = false;
     corio::loop_options options;
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
@@ -116,6 +146,8 @@ int main(int argc, char** argv) {
             direct = true;
         } else if (a == "--small-buffer") {
             small = true;
+        } else if (a == "--streams") {
+            streams = true;
         } else if (a == "--spin" && i + 1 < argc) {
             spin_ns = std::atoll(argv[++i]);
         } else {
@@ -128,7 +160,11 @@ int main(int argc, char** argv) {
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     try {
-        corio::run(serve_forever(port, direct, small), options);
+        if (streams) {
+            corio::run(serve_streams(port), options);
+        } else {
+            corio::run(serve_forever(port, direct, small), options);
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_net_corio_echo: %s\n", e.what());
         return 1;

@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NET = ROOT / "bench" / "net"
 REFERENCE = {"epoll": "c_epoll", "io_uring": "c_uring"}
 C_REFS = ("c_epoll", "c_uring")
-CORIO = ("corio", "corio_epoll")
+CORIO = ("corio", "corio_epoll", "corio_streams", "corio_streams_epoll")
 SIZES = {64: "64B", 4096: "4KiB"}
 
 
@@ -273,6 +273,8 @@ def server_table(build_dir: Path, build: bool) -> list[tuple[str, str, list[str]
 
     native("corio", "io_uring", "bench_net_corio_echo", ("--backend", "io_uring"))
     native("corio_epoll", "epoll", "bench_net_corio_echo", ("--backend", "epoll"))
+    native("corio_streams", "io_uring", "bench_net_corio_echo", ("--backend", "io_uring", "--streams"))
+    native("corio_streams_epoll", "epoll", "bench_net_corio_echo", ("--backend", "epoll", "--streams"))
     native("c_uring", "io_uring", "bench_net_c_uring_echo")
     native("c_epoll", "epoll", "bench_net_c_epoll_echo")
     native("boost_asio", "epoll", "bench_net_asio_echo")
@@ -744,7 +746,8 @@ def main() -> int:
     ap.add_argument("--retry-allowance", type=float, default=0.2,
                     help="re-runs stop once a cell has taken this fraction more than undisturbed")
     ap.add_argument("--syscall-round-trips", type=int, default=20000)
-    ap.add_argument("--syscall-servers", default="corio,corio_epoll,c_uring,c_epoll")
+    ap.add_argument("--syscall-servers",
+                    default="corio,corio_epoll,corio_streams,corio_streams_epoll,c_uring,c_epoll")
     ap.add_argument("--idle", type=int, default=10000, help="idle connections of the memory test")
     ap.add_argument("--memory-servers", default="all")
     ap.add_argument("--accept-servers", default="all")

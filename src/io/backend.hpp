@@ -3,9 +3,10 @@
 // Chosen once per loop (select_backend.cpp); portable code never mentions a system call.
 //
 // It speaks in operations, not readiness: `submit` starts one, its `complete` callback reports
-// its result once, `cancel` asks it to end early. io_uring (uring/) does exactly that; epoll
-// (epoll/) emulates it by trying the non-blocking call at once and, on EAGAIN, waiting for the
-// descriptor to become ready and trying again. docs/architecture.md tells the life of an
+// its result once (a multishot operation: once per result, until one says `more` is false; see
+// io/detail/operation.hpp), `cancel` asks it to end early. io_uring (uring/) does exactly that;
+// epoll (epoll/) emulates it by trying the non-blocking call at once and, on EAGAIN, waiting for
+// the descriptor to become ready and trying again. docs/architecture.md tells the life of an
 // operation on each.
 
 #include <memory>
@@ -47,14 +48,24 @@ public:
     /// operation might complete first.
     [[nodiscard]] virtual bool has_io_waiters() const noexcept = 0;
 
+    /// True if a stream's recv may be multishot, into the loop's provided buffers (io_uring with
+    /// buffer rings). Multishot accept works everywhere: io_uring's own where the kernel has it,
+    /// else emulated (a single-shot accept submitted again after each result; epoll: accepts
+    /// until EAGAIN on each readiness edge), with the same callbacks.
+    [[nodiscard]] virtual bool multishot_recv() const noexcept = 0;
+
     /// Starts `op`. Returns true if it completed at once: its result is in `result` and its
     /// callback will not run. Otherwise the callback runs once, later, from `poll` or `cancel`.
+    /// A multishot operation never completes at once: its results all come through the callback,
+    /// from `poll` (or `cancel`), never from inside `submit`.
     /// Errors: `std::bad_alloc` or `io_error` with nothing started.
     virtual bool submit(io_operation& op, int& result) = 0;
 
     /// Asks an in-flight operation to end early. Its callback still runs once: with -ECANCELED,
     /// or with its real result if it completed first. epoll runs it inside this call; io_uring
-    /// from a later `poll`, after the kernel let go of the buffer.
+    /// from a later `poll`, after the kernel let go of the buffer. A multishot operation may
+    /// deliver results first; its final callback (`more` false) is never run inside this call
+    /// when the cancel comes from that operation's own callback.
     virtual void cancel(io_operation& op) noexcept = 0;
 
     /// Cancels `op` and waits until the kernel has let go of it, without running its callback:

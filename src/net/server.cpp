@@ -22,6 +22,7 @@
 #include <corio/sync/event.hpp>
 
 #include "../core/loop_registry.hpp"
+#include "acceptor.hpp"
 #include "resolve.hpp"
 #include "stream_connection.hpp"
 
@@ -122,14 +123,22 @@ private:
     void forget_gone_clients();
 };
 
+/// Connections accepted in one go and not yet taken by the accept loop, per listener: beyond,
+/// the accept pauses and the kernel's backlog holds the rest (acceptor.hpp).
+constexpr std::size_t accept_queue = 128;
+
 task<void> server_state::accept_loop(std::shared_ptr<server_state> self, std::size_t index) {
     net::socket& listener = self->listeners[index];
+    // Binds the listener to this loop (a request made and dropped unawaited does just that).
+    static_cast<void>(listener.wait_readable());
+    // One multishot accept for the listener's life (emulated where the backend has none).
+    acceptor incoming(listener, accept_queue);
     while (!self->closed) {
         std::optional<net::socket> connection;
         std::exception_ptr failure;
         int code = 0;
         try {
-            connection.emplace(co_await listener.accept());
+            connection.emplace(co_await incoming.next());
         } catch (const io_error& e) {
             failure = std::current_exception();
             code = e.code().value();

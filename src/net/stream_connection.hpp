@@ -238,6 +238,37 @@ private:
     std::shared_ptr<stream_connection> deferred_ref_;
     bool deferred_queued_ = false;
     bool deferred_close_ = false;
+
+    // ---- multishot receive (stream_receive.cpp) ----------------------------------------------
+    // Where the backend has it (io_uring's provided buffers), one receive stays armed from the
+    // first read on: each chunk is appended to the buffer by its completion, and a reading task
+    // waits for the buffer to grow. Beyond `limit_` bytes buffered with no task waiting the
+    // receive is stopped (cancelled), and armed again by the next read (backpressure). The
+    // buffer is dropped (to a per-thread cache) whenever it is empty: an idle connection holds
+    // none. Elsewhere, `receive` receives into the buffer itself, one recv per wait.
+    struct receive_operation : io_operation {
+        stream_connection* owner = nullptr;
+        receive_operation() = default;
+        receive_operation(const receive_operation&) = delete;
+        receive_operation& operator=(const receive_operation&) = delete;
+        /// Waits until the kernel has let go of it (the socket's close cancelled it already).
+        ~receive_operation();
+    };
+    class receive_wait;
+    /// `receive` with the multishot receive: arms it if needed, waits for bytes.
+    task<bool> receive_multishot(const char* who);
+    /// Arms the multishot receive. Errors: the submission's (the connection then fails).
+    void arm_receive();
+    static void on_received(io_operation* op, int result) noexcept;
+    /// Appends a received chunk (the completion's context). False if out of memory.
+    bool append(const void* data, std::size_t n) noexcept;
+    /// Gives an empty buffer back to the per-thread cache.
+    void drop_buffer() noexcept;
+    enum class receive_mode : std::uint8_t { unknown, single, multishot };
+    receive_mode receive_mode_ = receive_mode::unknown;
+    bool receive_stopping_ = false;  ///< cancelled for backpressure: armed again by a read
+    task_record_base* receive_waiter_ = nullptr;
+    receive_operation receive_op_;  // last: destroyed first, while the rest is intact
 };
 
 }  // namespace corio::detail

@@ -14,9 +14,11 @@
 #include <utility>
 
 #include <corio/core/errors.hpp>
+#include <corio/core/event_loop.hpp>
 #include <corio/net/errors.hpp>
 #include <corio/net/stream_reader.hpp>
 
+#include "../io/backend.hpp"
 #include "stream_connection.hpp"
 
 namespace corio {
@@ -55,7 +57,13 @@ void stream_connection::discard(std::size_t n) noexcept {
 }
 
 void stream_connection::released_bytes() noexcept {
-    if (head_ != tail_ || receiving_) return;  // a receive in flight writes after tail_
+    if (head_ != tail_) return;
+    if (receive_mode_ == receive_mode::multishot) {
+        // Completions append; nothing receives into the buffer in place: an empty one goes.
+        drop_buffer();
+        return;
+    }
+    if (receiving_) return;  // a receive in flight writes after tail_
     head_ = tail_ = 0;
     if (capacity_ > keep_capacity) {
         buffer_.reset();
@@ -94,6 +102,12 @@ task<bool> stream_connection::receive(std::size_t need, std::size_t at_most, con
                                   "() called while another coroutine is already waiting for "
                                   "incoming data");
     }
+    if (receive_mode_ == receive_mode::unknown) {
+        // The multishot receive is recv's: a socket's only (a pipe's recv says ENOTSOCK).
+        receive_mode_ = !is_pipe_ && loop_->io().multishot_recv() ? receive_mode::multishot
+                                                                  : receive_mode::single;
+    }
+    if (receive_mode_ == receive_mode::multishot) co_return co_await receive_multishot(who);
     const std::size_t room =
         std::min(make_room(std::max(need, std::min(min_receive, at_most))), at_most);
     receiving_ = true;

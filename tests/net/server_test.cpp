@@ -1,6 +1,7 @@
 // net::server on both backends: serving many clients, handlers that throw, close / wait_closed /
 // close_clients / abort_clients, serve_forever, Unix-domain servers, and accepting through
 // EMFILE (in a forked child with a low descriptor limit).
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include <corio/core.hpp>
 #include <corio/net.hpp>
 
+#include "../io/uring_env.hpp"
 #include "backend_param.hpp"
 #include "stream_test_util.hpp"
 
@@ -325,14 +327,14 @@ int accept_through_emfile(corio::loop_options options) {
         seen = reports{};
         corio::net::server_options o;
         o.accept_retry_delay = 100ms;
-        auto srv = co_await corio::net::start_server(&echo_lines, "127.0.0.1", 0, o);
-        const address where = srv.sockets()[0].local_address();
         {
-            auto [r, w] = co_await corio::net::open_connection(where);
+            auto warm = co_await corio::net::start_server(&echo_lines, "127.0.0.1", 0, o);
+            auto [r, w] = co_await corio::net::open_connection(warm.sockets()[0].local_address());
             w.write("warm-up\n");
             if (co_await r.readline() != "warm-up\n") co_return 7;
+            w.close();
+            co_await warm.aclose();
         }
-        while (srv.active_connections() != 0) co_await corio::sleep(1ms);
         // A few descriptors to spare, no more: the limit is on descriptor numbers, so the
         // free numbers below the highest one in use are filled first.
         int highest = 0;
@@ -349,8 +351,13 @@ int accept_through_emfile(corio::loop_options options) {
         }
         rlimit lim{};
         ::getrlimit(RLIMIT_NOFILE, &lim);
-        lim.rlim_cur = static_cast<rlim_t>(highest + 1 + 9);
+        lim.rlim_cur = static_cast<rlim_t>(highest + 1 + 10);
         if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) co_return 10;
+        // The server starts under the lowered limit (its listener takes one of the ten): an
+        // armed multishot accept (io_uring) uses the limit in force when it was armed (the
+        // kernel reads it then); a limit changed later applies from its next arming.
+        auto srv = co_await corio::net::start_server(&echo_lines, "127.0.0.1", 0, o);
+        const address where = srv.sockets()[0].local_address();
         // Connect until the process is out of descriptors: the server accepts some (one
         // descriptor each), then its accept fails with EMFILE while clients wait in the backlog.
         std::vector<corio::net::stream_pair> clients;
@@ -408,3 +415,98 @@ TEST_P(Server, AcceptingSurvivesRunningOutOfDescriptors) {
 }
 
 }  // namespace
+
+// ---- a burst of connections (multishot accept) -----------------------------------------------
+
+namespace {
+
+/// How many descriptors the process has open.
+int open_descriptors() {
+    int n = 0;
+    for (int fd = 0; fd < 65536; ++fd) {
+        if (::fcntl(fd, F_GETFD) >= 0) ++n;
+    }
+    return n;
+}
+
+/// `count` clients connected at once (blocking connects, done before the server's task runs
+/// again: they all wait in the backlog), then served: each sends a line and reads its echo.
+/// Returns how many were served right; `close_first`: the server is closed with the
+/// connections still unclaimed instead.
+task<int> burst(int count, bool close_first) {
+    corio::net::server_options o;
+    o.backlog = 1024;
+    auto srv = co_await corio::net::start_server(&echo_lines, "127.0.0.1", 0, o);
+    co_await corio::sleep(1ms);  // the accept loop waits, its accept armed
+    const address where = srv.sockets()[0].local_address();
+    std::vector<socket> clients;
+    for (int i = 0; i < count; ++i) {
+        socket c = socket::tcp();
+        // Non-blocking: on loopback the handshake completes at once or soon after.
+        const int r = ::connect(c.fd(), where.data(), where.size());
+        EXPECT_TRUE(r == 0 || errno == EINPROGRESS) << errno;
+        clients.push_back(std::move(c));
+    }
+    if (close_first) {
+        srv.close();
+        co_await srv.wait_closed();
+        co_return 0;
+    }
+    int served = 0;
+    co_await corio::task_group::run([&](corio::task_group& g) -> task<void> {
+        for (int i = 0; i < count; ++i) {
+            g.spawn(
+                [](socket& c, int i, int& served) -> task<void> {
+                    co_await c.wait_writable();
+                    const std::string line = "client " + std::to_string(i) + "\n";
+                    co_await c.send_all(corio_test::bytes(line));
+                    std::string got;
+                    std::array<std::byte, 64> buf{};
+                    while (got.size() < line.size()) {
+                        const std::size_t n = co_await c.recv(buf);
+                        if (n == 0) break;
+                        got.append(reinterpret_cast<const char*>(buf.data()), n);
+                    }
+                    if (got == line) ++served;
+                },
+                std::ref(clients[static_cast<std::size_t>(i)]), i, std::ref(served));
+        }
+        co_return;
+    });
+    EXPECT_EQ(srv.active_connections(), static_cast<std::size_t>(count));
+    clients.clear();
+    co_await srv.aclose();
+    co_return served;
+}
+
+}  // namespace
+
+TEST_P(Server, AcceptsABurstOfConnectionsAtOnce) {
+    // More than the accept queue holds (128): the multishot accept pauses and goes on.
+    const int before = open_descriptors();
+    EXPECT_EQ(run(corio_test::bounded(burst(200, false))), 200);
+    EXPECT_EQ(open_descriptors(), before);
+}
+
+TEST_P(Server, ConnectionsAcceptedButUnclaimedAreClosedWithTheServer) {
+    const int before = open_descriptors();
+    run(corio_test::bounded(burst(200, true)));
+    EXPECT_EQ(open_descriptors(), before);
+}
+
+TEST(ServerUring, AcceptsABurstWithMultishotAcceptOffAndOn) {
+    // The emulated multishot accept (single-shot accepts submitted again) and the kernel's.
+    for (const char* disable : {"multishot_accept", ""}) {
+        corio_test::scoped_env env;
+        env.set("CORIO_URING_DISABLE", disable);
+        corio::loop_options o;
+        o.backend = corio::io_backend_kind::io_uring;
+        std::unique_ptr<corio::event_loop> probe = corio_test::make_uring_loop();
+        if (!probe) GTEST_SKIP() << "io_uring is refused here";
+        probe.reset();
+        const int before = open_descriptors();
+        EXPECT_EQ(corio::run(corio_test::bounded(burst(200, false)), o), 200) << disable;
+        EXPECT_EQ(corio::run(corio_test::bounded(burst(200, true)), o), 0) << disable;
+        EXPECT_EQ(open_descriptors(), before) << disable;
+    }
+}

@@ -182,6 +182,7 @@ private:
     socket(int fd, address_family family, bool stream) noexcept
         : fd_(fd), family_(family), stream_(stream) {}
     friend class detail::accept_awaiter;
+    friend class detail::acceptor;  // a server's multishot accept
 
     /// The descriptor, bound to the running loop. Errors: `std::logic_error` with no running loop.
     detail::socket_target target();

@@ -2,13 +2,15 @@
 // descriptor an operation waits on is registered once, edge-triggered for both directions, and
 // stays so until it is forgotten (no epoll_ctl in the steady state). An operation first tries its
 // non-blocking system call; on EAGAIN it joins the descriptor's wait list for that direction, and
-// each edge retries the list in order until a call says EAGAIN again.
+// each edge retries the list in order until a call says EAGAIN again. A multishot accept is the
+// same loop that does not stop at its first result: it accepts until EAGAIN on each edge.
 #include "../backend.hpp"
 
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <ctime>
+#include <stdexcept>
 #include <system_error>
 #include <vector>
 
@@ -110,6 +112,9 @@ public:
 
     void poll(std::optional<duration> timeout) override {
         epoll_event events[128];
+        // A multishot accept armed on a listener already known ready gets no new edge: it is
+        // tried here, so the wait must not block.
+        if (!kicked_.empty()) timeout = duration::zero();
         const int n = wait(events, 128, timeout);
         for (int i = 0; i < n; ++i) {
             if (events[i].data.u64 == wake_tag) {
@@ -129,6 +134,15 @@ public:
                 retry(fd, /*input=*/false);
             }
         }
+        if (!kicked_.empty()) {
+            std::vector<int> kicked;
+            kicked.swap(kicked_);
+            for (int fd : kicked) {
+                if (static_cast<std::size_t>(fd) < fds_.size() && fds_[fd].input_ready) {
+                    retry(fd, /*input=*/true);
+                }
+            }
+        }
     }
 
     void wake() noexcept override {
@@ -141,12 +155,17 @@ public:
     }
 
     [[nodiscard]] bool has_io_waiters() const noexcept override { return in_flight_ != 0; }
+    [[nodiscard]] bool multishot_recv() const noexcept override { return false; }
 
     bool submit(io_operation& op, int& result) override {
+        if (op.multishot && op.opcode != io_opcode::accept) {
+            throw std::invalid_argument("epoll: only accept can be multishot");
+        }
         if (op.fd < 0) {
             result = -EBADF;
             return true;
         }
+        if (op.multishot) return submit_multishot(op);
         fd_entry& entry = entry_for(op.fd);
         const bool input = waits_for_input(op);
         bool& ready = input ? entry.input_ready : entry.output_ready;
@@ -181,7 +200,13 @@ public:
 
     void cancel(io_operation& op) noexcept override {
         if (!op.in_flight) return;
+        if (&op == delivering_) {
+            // From its own multishot callback: it ends once that callback returns (retry).
+            op.cancelling = true;
+            return;
+        }
         unlink(op);
+        op.more = false;
         op.complete(&op, -ECANCELED);
     }
 
@@ -211,6 +236,20 @@ public:
     }
 
 private:
+    /// A multishot accept never completes at once: it joins the list, and if the listener is
+    /// not known to be drained, the next poll tries it (an edge-triggered listener that is ready
+    /// already gives no new edge).
+    bool submit_multishot(io_operation& op) {
+        fd_entry& entry = entry_for(op.fd);
+        if (!entry.registered) register_fd(op.fd, entry);
+        if (entry.input_ready && entry.input.head == nullptr) kicked_.push_back(op.fd);
+        entry.input.push(op);
+        op.in_flight = true;
+        op.cancelling = false;
+        ++in_flight_;
+        return false;
+    }
+
     fd_entry& entry_for(int fd) {
         if (static_cast<std::size_t>(fd) >= fds_.size())
             fds_.resize(static_cast<std::size_t>(fd) + 1);
@@ -283,9 +322,27 @@ private:
                 (input ? entry.input_ready : entry.output_ready) = false;
                 return;
             }
+            if (op->multishot && result >= 0) {
+                // One result of many: the operation stays first in the list, and goes on.
+                op->more = true;
+                delivering_ = op;
+                op->complete(op, result);
+                delivering_ = nullptr;
+                if (!op->cancelling) continue;
+                result_of_cancel(*op);
+                continue;
+            }
             unlink(*op);
+            op->more = false;
             op->complete(op, result);
         }
+    }
+
+    /// A multishot operation that cancelled itself from its callback: its final completion.
+    void result_of_cancel(io_operation& op) noexcept {
+        unlink(op);
+        op.more = false;
+        op.complete(&op, -ECANCELED);
     }
 
     int wait(epoll_event* events, int max, std::optional<duration> timeout) {
@@ -318,6 +375,10 @@ private:
     std::atomic<bool> wake_pending_{false};
     std::vector<fd_entry> fds_;
     std::size_t in_flight_ = 0;
+    /// Descriptors whose multishot accept must be tried at the next poll (submit_multishot).
+    std::vector<int> kicked_;
+    /// The multishot operation whose callback is running (see cancel).
+    io_operation* delivering_ = nullptr;
 };
 
 }  // namespace

@@ -6,6 +6,12 @@
 // A ring set up for one thread refuses every other thread. A loop may be made on one thread and
 // run on another, so the ring is made on first use, by the thread that runs the loop, and made
 // again if the loop later runs on another thread with nothing in flight.
+//
+// What the kernel offers beyond that is probed once (probe.hpp), each feature with its fallback:
+// multishot accept (else a single-shot accept submitted again per result), multishot receive
+// into the loop's provided buffers (buffer_ring.hpp; else streams receive one recv at a time).
+// A completion queue that overflows loses nothing (IORING_FEAT_NODROP, which the backend
+// requires): the kernel keeps what did not fit, and `reap` flushes it in until none is left.
 #include "../backend.hpp"
 
 #include <atomic>
@@ -24,9 +30,14 @@
 #include <unistd.h>
 
 #include "../sendfile.hpp"
+#include "buffer_ring.hpp"
+#include "prepare.hpp"
+#include "probe.hpp"
 
 namespace corio::detail {
 namespace {
+
+using uring::setup_ring;
 
 /// `user_data` of requests whose completions carry nothing to deliver (cancel requests).
 constexpr std::uint64_t ignore_tag = 0;
@@ -36,40 +47,21 @@ constexpr std::uint64_t wake_tag = 1;
 /// The low bit of an operation's `user_data` while it waits for readiness after -EAGAIN.
 constexpr std::uint64_t poll_stage_bit = 1;
 
-/// Submission queue entries, and completion queue entries (IORING_SETUP_CQSIZE). Sized for
-/// thousands of operations in flight: with 256, a saturated server with 1,000 connections served
-/// them very unevenly in bench/net (the cause is not established; a larger ring removed it).
-constexpr unsigned ring_entries = 1024;
-constexpr unsigned completion_entries = 8192;
-
-/// Sets up `ring` with the best flags this kernel takes; -errno if it takes none. `disabled`: the
-/// ring starts disabled, and its one issuing thread is the one that enables it.
-int setup_ring(io_uring& ring, bool disabled) {
-    const unsigned attempts[] = {
-        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_COOP_TASKRUN |
-            IORING_SETUP_SUBMIT_ALL,
-        IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
-        0,
-    };
-    int r = -EINVAL;
-    for (unsigned flags : attempts) {
-        io_uring_params params{};
-        params.flags = flags | IORING_SETUP_CQSIZE | (disabled ? IORING_SETUP_R_DISABLED : 0);
-        params.cq_entries = completion_entries;
-        r = io_uring_queue_init_params(ring_entries, &ring, &params);
-        if (r != -EINVAL) break;  // EINVAL: a flag this kernel does not know; try fewer
-    }
-    return r;
-}
-
 class uring_backend final : public io_backend {
 public:
     /// Takes a ring set up disabled (`setup_ring`): the thread that first uses it enables it.
-    explicit uring_backend(const io_uring& ring) : ring_(ring) {
+    uring_backend(const io_uring& ring, const uring::config& cfg)
+        : ring_(ring), config_(cfg), features_(uring::probe(ring_, cfg)) {
         wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
         if (wake_fd_ < 0) {
             io_uring_queue_exit(&ring_);
             throw std::system_error(errno, std::system_category(), "eventfd");
+        }
+        // Registered now, on the ring not yet enabled, so that `multishot_recv()` is settled
+        // before any stream asks. Refused: streams receive one recv at a time.
+        if (features_.multishot_recv) {
+            features_.multishot_recv =
+                buffers_.attach(ring_, config_.buffer_count, config_.buffer_size) == 0;
         }
     }
 
@@ -111,9 +103,19 @@ public:
     }
 
     [[nodiscard]] bool has_io_waiters() const noexcept override { return in_flight_ != 0; }
+    [[nodiscard]] bool multishot_recv() const noexcept override { return features_.multishot_recv; }
 
     bool submit(io_operation& op, int& result) override {
         ensure_ring();
+        if (closing_) {
+            // cancel_all is reaping every operation: a callback submitting again is told the
+            // loop is closing, or the reaping would never end.
+            result = -ECANCELED;
+            return true;
+        }
+        if (op.multishot && op.opcode == io_opcode::recv && !features_.multishot_recv) {
+            throw std::invalid_argument("io_uring: multishot recv needs provided buffers");
+        }
         if (op.opcode == io_opcode::sendfile) [[unlikely]] {
             // No native sendfile (sendfile.hpp): try it now; on EAGAIN, wait for the socket to
             // be writable and try again (retry_when_ready).
@@ -129,7 +131,7 @@ public:
             return false;
         }
         io_uring_sqe* sqe = get_sqe();
-        prepare(*sqe, op);
+        uring::prepare(*sqe, op, features_.multishot_accept);
         io_uring_sqe_set_data(sqe, &op);
         op.in_flight = true;
         op.cancelling = false;
@@ -222,11 +224,17 @@ private:
             // The eventfd read is the kernel's own poll: dropping the ring drops it, and the
             // read never writes into wake_buffer_ (which outlives the ring anyway).
             io_uring_queue_exit(&ring_);
+            buffers_.detach();
             wake_armed_ = false;
-            const int r = setup_ring(ring_, /*disabled=*/false);
+            int r = setup_ring(ring_, config_, /*disabled=*/false);
             if (r < 0) {
                 ring_ready_ = ring_alive_ = false;
                 throw std::system_error(-r, std::system_category(), "io_uring_queue_init");
+            }
+            // The buffers are registered per ring; streams already rely on them.
+            if (features_.multishot_recv) {
+                r = buffers_.attach(ring_, config_.buffer_count, config_.buffer_size);
+                if (r < 0) throw std::system_error(-r, std::system_category(), "buffer ring");
             }
         }
         single_issuer_ = (ring_.flags & IORING_SETUP_SINGLE_ISSUER) != 0;
@@ -252,57 +260,6 @@ private:
         if (sqe) return sqe;
         io_uring_submit(&ring_);
         return io_uring_get_sqe(&ring_);
-    }
-
-    static void prepare(io_uring_sqe& sqe, io_operation& op) {
-        switch (op.opcode) {
-            case io_opcode::accept:
-                io_uring_prep_accept(
-                    &sqe, op.fd, static_cast<sockaddr*>(op.buffer),
-                    op.buffer ? reinterpret_cast<socklen_t*>(&op.address_length) : nullptr,
-                    SOCK_NONBLOCK | SOCK_CLOEXEC);
-                break;
-            case io_opcode::connect:
-                io_uring_prep_connect(&sqe, op.fd, static_cast<const sockaddr*>(op.buffer),
-                                      static_cast<socklen_t>(op.length));
-                break;
-            case io_opcode::recv:
-                io_uring_prep_recv(&sqe, op.fd, op.buffer, clamp(op.length),
-                                   static_cast<int>(op.flags));
-                break;
-            case io_opcode::send:
-                io_uring_prep_send(&sqe, op.fd, op.buffer, clamp(op.length),
-                                   static_cast<int>(op.flags) | MSG_NOSIGNAL);
-                break;
-            case io_opcode::recvmsg:
-                io_uring_prep_recvmsg(&sqe, op.fd, static_cast<msghdr*>(op.buffer), op.flags);
-                break;
-            case io_opcode::sendmsg:
-                io_uring_prep_sendmsg(&sqe, op.fd, static_cast<const msghdr*>(op.buffer),
-                                      op.flags | MSG_NOSIGNAL);
-                break;
-            case io_opcode::read:
-                io_uring_prep_read(&sqe, op.fd, op.buffer, clamp(op.length), op.offset);
-                break;
-            case io_opcode::write:
-                io_uring_prep_write(&sqe, op.fd, op.buffer, clamp(op.length), op.offset);
-                break;
-            case io_opcode::sendfile:  // only its wait for writability goes to the kernel
-                io_uring_prep_poll_add(&sqe, op.fd, POLLOUT);
-                break;
-            case io_opcode::poll:
-                io_uring_prep_poll_add(&sqe, op.fd, op.flags);
-                break;
-            case io_opcode::writev:
-                io_uring_prep_writev(&sqe, op.fd, static_cast<const iovec*>(op.buffer),
-                                     static_cast<unsigned>(op.length), op.offset);
-                break;
-        }
-    }
-
-    static unsigned clamp(std::uint64_t length) noexcept {
-        constexpr std::uint64_t max = 0x7ffff000;  // Linux's own limit per read/write call
-        return static_cast<unsigned>(length < max ? length : max);
     }
 
     void arm_wake() {
@@ -334,7 +291,7 @@ private:
             }
             io_uring_sqe* sqe = get_sqe_noexcept();
             if (!sqe) return false;
-            prepare(*sqe, op);
+            uring::prepare(*sqe, op, features_.multishot_accept);
             io_uring_sqe_set_data(sqe, &op);
             return true;
         }
@@ -347,44 +304,96 @@ private:
     bool repoll(io_operation& op) noexcept {
         io_uring_sqe* sqe = get_sqe_noexcept();
         if (!sqe) return false;
-        const bool input = op.opcode == io_opcode::accept || op.opcode == io_opcode::recv ||
-                           op.opcode == io_opcode::recvmsg || op.opcode == io_opcode::read;
-        io_uring_prep_poll_add(sqe, op.fd, input ? POLLIN : POLLOUT);
+        io_uring_prep_poll_add(sqe, op.fd, uring::is_input(op.opcode) ? POLLIN : POLLOUT);
         op.waiting_ready = true;
         io_uring_sqe_set_data64(sqe, user_data_of(op));
         return true;
     }
 
-    /// Runs every completion in the completion queue.
+    /// Runs every completion in the completion queue, and those the kernel kept because the
+    /// queue was full (IORING_SQ_CQ_OVERFLOW): each is flushed in as room is made, until none
+    /// is left, so none waits for a later poll and none is lost.
     void reap() {
         bool rearm = false;
-        io_uring_cqe* cqe;
-        unsigned head;
-        unsigned seen = 0;
-        io_uring_for_each_cqe(&ring_, head, cqe) {
-            ++seen;
-            const std::uint64_t tag = cqe->user_data;
-            if (tag == ignore_tag) continue;
-            if (tag == wake_tag) {
-                // Before the loop drains its queue: see event_loop::drain_threadsafe.
-                wake_pending_.store(false);
-                wake_armed_ = false;
-                rearm = true;
-                continue;
+        for (;;) {
+            io_uring_cqe* cqe;
+            unsigned head;
+            unsigned seen = 0;
+            io_uring_for_each_cqe(&ring_, head, cqe) {
+                ++seen;
+                rearm = complete(*cqe) || rearm;
             }
-            auto* op = reinterpret_cast<io_operation*>(tag & ~poll_stage_bit);
-            int result = cqe->res;
-            if (op != abandoning_ && retry_when_ready(*op, tag, result)) continue;
-            op->in_flight = false;
-            --in_flight_;
-            if (op == abandoning_) continue;  // its owner is going away: nobody to tell
-            op->complete(op, result);
+            io_uring_cq_advance(&ring_, seen);
+            if (!io_uring_cq_has_overflow(&ring_)) break;
+            // Room was made: the kernel moves what it kept into the queue on the next enter
+            // that asks for events.
+            const int r = io_uring_get_events(&ring_);
+            if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) break;
         }
-        io_uring_cq_advance(&ring_, seen);
         if (rearm && !closing_) arm_wake();
     }
 
+    /// Delivers one completion; true if it was the wake-up read's.
+    bool complete(const io_uring_cqe& cqe) {
+        const std::uint64_t tag = cqe.user_data;
+        if (tag == ignore_tag) return false;
+        if (tag == wake_tag) {
+            // Before the loop drains its queue: see event_loop::drain_threadsafe.
+            wake_pending_.store(false);
+            wake_armed_ = false;
+            return true;
+        }
+        auto* op = reinterpret_cast<io_operation*>(tag & ~poll_stage_bit);
+        if (op->multishot) {
+            complete_multishot(*op, cqe);
+            return false;
+        }
+        int result = cqe.res;
+        if (op != abandoning_ && retry_when_ready(*op, tag, result)) return false;
+        op->in_flight = false;
+        --in_flight_;
+        if (op == abandoning_) {
+            // Its owner is going away: nobody to tell, and a connection accepted for it goes.
+            if (op->opcode == io_opcode::accept && result >= 0) ::close(result);
+            return false;
+        }
+        op->complete(op, result);
+        return false;
+    }
+
+    /// One result of a multishot operation: in flight until one comes without F_MORE. A
+    /// received chunk is in a provided buffer, given back once the callback has copied it.
+    void complete_multishot(io_operation& op, const io_uring_cqe& cqe) {
+        bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
+        if (op.opcode == io_opcode::accept && !features_.multishot_accept && cqe.res >= 0 &&
+            !op.cancelling && &op != abandoning_) {
+            // Emulated: the single-shot accept goes again.
+            if (io_uring_sqe* sqe = get_sqe_noexcept()) {
+                uring::prepare(*sqe, op, false);
+                io_uring_sqe_set_data(sqe, &op);
+                more = true;
+            }
+        }
+        if (!more) {
+            op.in_flight = false;
+            --in_flight_;
+        }
+        const bool has_buffer = (cqe.flags & IORING_CQE_F_BUFFER) != 0;
+        const unsigned id = cqe.flags >> IORING_CQE_BUFFER_SHIFT;
+        if (&op == abandoning_) {
+            if (op.opcode == io_opcode::accept && cqe.res >= 0) ::close(cqe.res);
+        } else {
+            op.more = more;
+            if (has_buffer) op.buffer = buffers_.address(id);
+            op.complete(&op, cqe.res);
+        }
+        if (has_buffer) buffers_.give_back(id);
+    }
+
     io_uring ring_{};
+    uring::config config_;
+    uring::features features_;
+    uring::buffer_ring buffers_;
     bool ring_ready_ = false;  ///< enabled, by `owner_`
     bool ring_alive_ = true;   ///< set up (false only if setting it up again failed)
     bool single_issuer_ = false;
@@ -403,9 +412,14 @@ private:
 std::unique_ptr<io_backend> make_uring_backend() {
     // The probe is the loop's own ring: a refused io_uring_setup (seccomp, as Docker's default
     // profile; `kernel.io_uring_disabled`; an old kernel) means epoll for this loop.
+    const uring::config cfg = uring::config_from_environment();
     io_uring ring{};
-    if (setup_ring(ring, /*disabled=*/true) < 0) return nullptr;
-    return std::make_unique<uring_backend>(ring);
+    if (setup_ring(ring, cfg, /*disabled=*/true) < 0) return nullptr;
+    if (!uring::usable(ring)) {
+        io_uring_queue_exit(&ring);
+        return nullptr;
+    }
+    return std::make_unique<uring_backend>(ring, cfg);
 }
 
 }  // namespace corio::detail

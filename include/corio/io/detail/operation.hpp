@@ -38,12 +38,23 @@ inline constexpr std::uint8_t io_hint_stream = 1;
 /// An in-flight request. Lives in its owner (an awaiter in a task's frame, a watcher) until its
 /// final completion: the kernel may write into `buffer` until then, even after a cancel request
 /// succeeded. The backend keeps its bookkeeping in the last fields.
+///
+/// Single-shot (the default): one result per submission. Multishot (`multishot` set; accept, and
+/// recv where `io_backend::multishot_recv()` says so): one submission, a result per connection
+/// accepted or chunk received, until a final one. Each callback sees `more`: true, the operation
+/// stays in flight and more results will come; false, this was its final completion (an error,
+/// end of file, -ECANCELED, or the kernel stopping it, which may also come with a result: the
+/// owner submits it again if it wants more). A multishot recv takes no buffer: the bytes are at
+/// `buffer` during the callback only (the loop's provided buffer, given back when it returns).
 struct io_operation {
-    /// Called exactly once per submission that did not complete at once, on the loop's thread,
-    /// from inside the backend (`poll`, or `cancel` on a backend that cancels synchronously):
-    /// `result` is what the system call returned, or -errno (-ECANCELED once cancelled).
+    /// Called exactly once per submission that did not complete at once (a multishot one: once
+    /// per result, the last with `more` false), on the loop's thread, from inside the backend
+    /// (`poll`, or `cancel` on a backend that cancels synchronously): `result` is what the system
+    /// call returned, or -errno (-ECANCELED once cancelled).
     /// It may submit this or another operation again (a transport flushing its queue does), but
-    /// must not cancel or abandon any, nor throw.
+    /// must not cancel or abandon any, nor throw; except that a multishot operation's callback
+    /// may cancel that same operation (to stop it: its final completion comes later, never from
+    /// inside the cancel).
     using complete_fn = void (*)(io_operation* op, int result) noexcept;
 
     complete_fn complete = nullptr;
@@ -57,6 +68,10 @@ struct io_operation {
     std::uint64_t offset = ~std::uint64_t{0};
     /// What the backend may assume of the descriptor (`io_hint_*`).
     std::uint8_t hints = 0;
+    /// In: one submission, many results (see above).
+    bool multishot = false;
+    /// Out, during a multishot callback: more results will come (the operation is in flight).
+    bool more = false;
     /// sendfile: the file the bytes come from (in the padding after `hints`: no size cost).
     int source_fd = -1;
 

@@ -20,6 +20,8 @@ class socket;
 
 namespace corio::detail {
 
+class acceptor;
+
 /// Where an operation works: the descriptor, and whether it is a byte stream.
 struct socket_target {
     int fd = -1;

@@ -1,0 +1,204 @@
+// stream_connection's multishot receive (see "multishot receive" in stream_connection.hpp): one
+// receive armed per connection, its chunks appended to the reader's buffer as they come, from
+// the loop's provided buffers (io_uring); the buffer dropped whenever it is empty.
+//
+// The cancellation rule (docs/architecture.md) holds by construction: a chunk is appended by
+// its completion whether or not a task waits, so a cancelled read has lost nothing; what it
+// would have got stays buffered for the next read. The kernel owns no memory of ours: it writes
+// into the loop's buffers only, and the operation itself lives until its final completion (the
+// connection's destructor waits for it).
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include <corio/core/event_loop.hpp>
+#include <corio/net/errors.hpp>
+
+#include "../core/loop_registry.hpp"
+#include "../io/backend.hpp"
+#include "stream_connection.hpp"
+
+namespace corio::detail {
+namespace {
+
+/// Buffers of this size are kept per thread when a connection's buffer empties, so that a
+/// stream of messages, each read whole, allocates nothing in the steady state, while idle
+/// connections hold no buffer at all. Bounded: 64 of them (1 MiB) per thread at most.
+constexpr std::size_t cached_size = 16 * 1024;
+constexpr std::size_t cached_max = 64;
+
+struct buffer_cache {
+    std::array<char*, cached_max> blocks{};
+    std::size_t count = 0;
+    ~buffer_cache() {
+        for (std::size_t i = 0; i < count; ++i) delete[] blocks[i];
+    }
+};
+thread_local buffer_cache cache;
+
+}  // namespace
+
+/// A reading task waiting for the buffer to grow (or for the end).
+class stream_connection::receive_wait : private wait_hook {
+public:
+    explicit receive_wait(stream_connection& c) noexcept : c_(&c) {}
+    receive_wait(const receive_wait&) = delete;
+    receive_wait& operator=(const receive_wait&) = delete;
+    ~receive_wait() {
+        // The frame destroyed while waiting (the loop closing under it): forget the task.
+        if (task_ && c_->receive_waiter_ == task_) c_->receive_waiter_ = nullptr;
+    }
+    static bool await_ready() noexcept { return false; }
+    void await_suspend(std::coroutine_handle<>) noexcept {
+        static constexpr wait_ops ops{&cancel_wait, &describe_wait};
+        wait_hook::ops = &ops;
+        task_ = current_record;
+        c_->receive_waiter_ = task_;
+        task_->waiting_ = this;
+    }
+    void await_resume() const {
+        // Cancelled: whatever came is buffered, the next read has it.
+        if (task_->cancel_pending()) [[unlikely]] {
+            task_->raise_pending_cancel();
+        }
+    }
+
+private:
+    static bool cancel_wait(wait_hook* h, const std::string& message) {
+        auto* self = static_cast<receive_wait*>(h);
+        task_record_base* task = self->c_->receive_waiter_;
+        if (task != self->task_) return false;  // woken already
+        task->deliver_cancel(message);
+        self->c_->receive_waiter_ = nullptr;
+        task->schedule();
+        return true;
+    }
+    static void describe_wait(const wait_hook* h, std::string& out) {
+        const auto* self = static_cast<const receive_wait*>(h);
+        out += "recv on fd " + std::to_string(self->c_->fd()) + " (multishot)";
+    }
+
+    stream_connection* c_;
+    task_record_base* task_ = nullptr;
+};
+
+stream_connection::receive_operation::~receive_operation() {
+    if (in_flight && owner && is_live_loop(owner->loop_) && !owner->loop_->is_closed()) {
+        owner->loop_->io().abandon(*this);
+    }
+}
+
+task<bool> stream_connection::receive_multishot(const char* /*who*/) {
+    receiving_ = true;
+    struct receiving_guard {
+        bool& flag;
+        ~receiving_guard() { flag = false; }
+    } guard{receiving_};
+    const std::uint64_t before = consumed_ + buffered();
+    for (;;) {
+        if (!receive_op_.in_flight && !receive_stopping_) arm_receive();
+        if (error_) std::rethrow_exception(error_);
+        if (ended()) co_return false;  // end of file, or the connection (or loop) closed
+        co_await receive_wait(*this);
+        if (consumed_ + buffered() > before) co_return true;
+        // Woken by a receive that ended with nothing (stopped, ran dry, cut short by the
+        // kernel): armed again here or already, the wait goes on.
+    }
+}
+
+void stream_connection::arm_receive() {
+    receive_op_.owner = this;
+    receive_op_.complete = &on_received;
+    receive_op_.opcode = io_opcode::recv;
+    receive_op_.multishot = true;
+    receive_op_.fd = fd();
+    receive_op_.buffer = nullptr;
+    receive_op_.length = 0;
+    receive_op_.flags = 0;
+    receive_op_.hints = io_hint_stream;
+    int result = 0;
+    // Never at once, except on a loop that is closing: then nothing more will come.
+    if (loop_->io().submit(receive_op_, result)) eof_ = true;
+}
+
+bool stream_connection::append(const void* data, std::size_t n) noexcept {
+    try {
+        if (!buffer_ && n <= cached_size) {
+            char* block = cache.count != 0 ? cache.blocks[--cache.count] : new char[cached_size];
+            buffer_.reset(block);
+            capacity_ = cached_size;
+            head_ = tail_ = 0;
+        }
+        make_room(n);
+    } catch (...) {
+        return false;
+    }
+    std::memcpy(buffer_.get() + tail_, data, n);
+    tail_ += n;
+    return true;
+}
+
+void stream_connection::drop_buffer() noexcept {
+    head_ = tail_ = 0;
+    if (!buffer_) return;
+    if (capacity_ == cached_size && cache.count < cached_max) {
+        cache.blocks[cache.count++] = buffer_.release();
+    } else {
+        buffer_.reset();
+    }
+    capacity_ = 0;
+}
+
+void stream_connection::on_received(io_operation* op, int result) noexcept {
+    stream_connection& self = *static_cast<receive_operation*>(op)->owner;
+    bool rearm = false;
+    if (result > 0) {
+        if (self.append(op->buffer, static_cast<std::size_t>(result))) {
+            // No task waiting and enough buffered: stop until a read asks for more.
+            if (op->more && !self.receive_waiter_ && self.buffered() >= self.limit_ &&
+                !self.receive_stopping_) {
+                self.receive_stopping_ = true;
+                self.loop_->io().cancel(*op);
+            }
+            // The kernel stopped on its own (its queue full...): on, unless over the limit.
+            rearm = !op->more && self.buffered() < self.limit_;
+        } else {
+            self.fail(std::make_exception_ptr(std::bad_alloc()), caller::completion);
+        }
+    } else if (result == 0) {
+        self.eof_ = true;
+    } else if (result == -ENOBUFS) {
+        rearm = true;  // the loop's buffers ran dry: they are coming back as chunks are copied
+    } else if (result == -ECANCELED) {
+        // Our own stop (a read arms it again; one waiting already gets it now), or the socket
+        // closed, or the loop closing: nothing more.
+        rearm = self.receive_stopping_ && self.receive_waiter_;
+    } else if (self.state_ != state::closed) {
+        try {
+            self.fail(make_io_error(-result, "recv"), caller::completion);
+        } catch (...) {
+            self.fail(std::current_exception(), caller::completion);
+        }
+    }
+    if (!op->more) {
+        self.receive_stopping_ = false;
+        if (rearm && self.state_ == state::open && !self.eof_ && !self.error_) {
+            try {
+                self.arm_receive();
+            } catch (...) {
+                self.fail(std::current_exception(), caller::completion);
+            }
+        }
+    }
+    if (task_record_base* t = self.receive_waiter_) {
+        // Woken when the buffer grew, or the end came; not while the receive goes on empty.
+        if (result > 0 || !op->more) {
+            self.receive_waiter_ = nullptr;
+            t->schedule();
+        }
+    }
+}
+
+}  // namespace corio::detail
