@@ -18,29 +18,23 @@
 namespace corio::detail {
 namespace {
 
-task<void> drain_queue(std::shared_ptr<stream_connection> c) {
-    for (;;) {
-        if (c->error()) std::rethrow_exception(c->error());
-        // asyncio: "Connection lost", also when we closed it ourselves.
-        if (c->current_state() == stream_connection::state::closed) {
-            throw_io_error(ECONNRESET, "drain: Connection lost");
-        }
-        if (!c->paused()) co_return;
-        // `resumed` is set when the queue is down to the low mark or the connection ends; every
-        // drainer wakes, and each looks again.
-        co_await c->resumed.wait();
-    }
-}
+/// What a writer waits for: the queue down to the low mark (`drain`), or empty with nothing in
+/// flight (`sendfile`, which must not interleave with queued bytes).
+enum class writer_wait : std::uint8_t { drained, flushed };
 
-/// Waits until everything queued is sent. Errors: as drain's.
-task<void> wait_flushed(const std::shared_ptr<stream_connection>& c) {
+/// Waits for `what`. `paused()`/`resumed` and `flushed()`/`idle` are the two conditions and the
+/// events set whenever they may have become true (and when the connection ends); every waiter
+/// wakes and looks again. Errors: the connection's error; `connection_reset_error` ("Connection
+/// lost", as asyncio's drain, also when we closed it ourselves).
+task<void> wait_writer(std::shared_ptr<stream_connection> c, writer_wait what) {
     for (;;) {
         if (c->error()) std::rethrow_exception(c->error());
         if (c->current_state() == stream_connection::state::closed) {
-            throw_io_error(ECONNRESET, "sendfile: Connection lost");
+            throw_io_error(ECONNRESET, what == writer_wait::drained ? "drain: Connection lost"
+                                                                    : "sendfile: Connection lost");
         }
-        if (c->flushed()) co_return;
-        co_await c->idle.wait();
+        if (what == writer_wait::drained ? !c->paused() : c->flushed()) co_return;
+        co_await (what == writer_wait::drained ? c->resumed : c->idle).wait();
     }
 }
 
@@ -55,7 +49,7 @@ task<std::uint64_t> copy_file(std::shared_ptr<stream_connection> c, file& source
         if (data.empty()) break;  // the file ended
         sent += data.size();
         c->sendfile_write(std::move(data));
-        co_await drain_queue(c);
+        co_await wait_writer(c, writer_wait::drained);
     }
     co_return sent;
 }
@@ -99,7 +93,7 @@ void stream_writer::write(std::string&& data) { connection().write(std::move(dat
 
 task<void> stream_writer::drain() {
     // An empty writer throws here, at the call.
-    return detail::drain_queue(connection().shared_from_this());
+    return detail::wait_writer(connection().shared_from_this(), detail::writer_wait::drained);
 }
 
 void stream_writer::set_write_buffer_limits(std::optional<std::size_t> high,
@@ -135,7 +129,7 @@ bool stream_writer::is_closing() const {
 task<std::uint64_t> stream_writer::sendfile(file& source, std::uint64_t offset,
                                             std::uint64_t count) {
     const std::shared_ptr<detail::stream_connection> c = connection().shared_from_this();
-    co_await detail::wait_flushed(c);
+    co_await detail::wait_writer(c, detail::writer_wait::flushed);
     c->begin_sendfile();
     struct end_on_exit {
         detail::stream_connection& c;
