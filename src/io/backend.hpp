@@ -30,6 +30,12 @@ public:
     /// "epoll" or "io_uring".
     [[nodiscard]] virtual std::string_view name() const noexcept = 0;
 
+    /// True if `submit` never makes the system call itself: every submission goes to the kernel
+    /// with the next `poll`, in the one system call that also waits (io_uring). A transport
+    /// then queues and submits rather than trying the call first, which would cost a system
+    /// call of its own; on epoll, where `submit` tries the call at once, trying first is free.
+    [[nodiscard]] virtual bool batches_submissions() const noexcept = 0;
+
     /// True if `read`/`write` operations on regular files complete without blocking the loop
     /// (io_uring). epoll cannot wait for a file (a file is always "ready", and a read of it
     /// blocks): file I/O then goes to the loop's thread pool.

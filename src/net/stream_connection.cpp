@@ -37,6 +37,7 @@ std::shared_ptr<stream_connection> stream_connection::make(net::socket connected
     connected.bind_to_running_loop();
     std::shared_ptr<stream_connection> c(new stream_connection(limit, loop));
     c->socket_ = std::move(connected);
+    c->queue_first_ = loop.io().batches_submissions();
     // Read once, as asyncio's transport does: they stay known after the socket is closed.
     try {
         c->peer_ = c->socket_.peer_address();
@@ -61,8 +62,9 @@ stream_connection::stream_connection(std::size_t limit, event_loop& loop)
 }
 
 stream_connection::~stream_connection() {
-    // Nothing is in flight (the transport holds a reference meanwhile); the descriptor's own
-    // close cancels and forgets what a reader left.
+    // No send is in flight: a handle holds the state meanwhile, or the transport once both are
+    // gone (`in_flight_ref_`), or the loop closing has reaped it. The descriptor's own close
+    // cancels and forgets what a reader left.
     close_fd();
 }
 
@@ -75,7 +77,11 @@ void stream_connection::close_fd() noexcept {
 }
 
 void stream_connection::drop_handle() noexcept {
-    if (--handles_ == 0) close();
+    if (--handles_ != 0) return;
+    // From here on, a send in flight holds the state (the queue it points into) itself. The
+    // handle being dropped still holds it, so shared_from_this cannot fail.
+    if (op_.in_flight && !in_flight_ref_) in_flight_ref_ = shared_from_this();
+    close();
 }
 
 // ---- closing ----------------------------------------------------------------------------------
@@ -183,7 +189,7 @@ std::size_t stream_connection::send_now(std::string_view data) {
 void stream_connection::write(std::string_view data) {
     check_writable();
     if (data.empty()) return;
-    if (queue_.empty() && !op_.in_flight) {
+    if (queue_.empty() && !op_.in_flight && !queue_first_) {
         data.remove_prefix(send_now(data));
         if (data.empty()) return;
     }
@@ -193,13 +199,15 @@ void stream_connection::write(std::string_view data) {
 }
 
 void stream_connection::write(std::string&& data) {
-    if (data.size() < coalesce_below) {
+    if (data.size() < coalesce_below && queue_.size() > iov_chunks_) {
+        // The last chunk may take it (no send points into that one): fewer, larger sends.
         write(std::string_view(data));
         return;
     }
     check_writable();
+    if (data.empty()) return;
     // Queue the string itself (no copy), its prefix sent now counted in front_sent_.
-    if (queue_.empty() && !op_.in_flight) {
+    if (queue_.empty() && !op_.in_flight && !queue_first_) {
         const std::size_t n = send_now(data);
         if (n == data.size()) return;
         front_sent_ = n;
@@ -219,7 +227,7 @@ void stream_connection::enqueue(std::string_view data) {
         queue_.back().size() + data.size() <= coalesce_chunk_max) {
         queue_.back().append(data);
     } else {
-        queue_.emplace_back(data);
+        queue_.push_back(data);
     }
     queued_ += data.size();
 }
@@ -297,27 +305,39 @@ void stream_connection::update_flow() noexcept {
 void stream_connection::flush(caller from) noexcept {
     while (!queue_.empty() && fd_open() && !discard_queue_) {
         // One sendmsg (writev) for up to max_iov chunks, pointing into the queue itself.
-        std::size_t n = 0;
-        for (auto it = queue_.begin(); it != queue_.end() && n < max_iov; ++it, ++n) {
-            const std::size_t skip = n == 0 ? front_sent_ : 0;
-            iov_[n].iov_base = it->data() + skip;
-            iov_[n].iov_len = it->size() - skip;
+        if (!vector_) {
+            try {
+                vector_ = std::make_unique<send_vector>();
+            } catch (...) {
+                fail(std::current_exception(), from);
+                went_idle(from);
+                return;
+            }
         }
+        iovec* const iov = vector_->iov;
+        std::size_t n = 0;
+        queue_.for_each_first(max_iov, [&](std::string& chunk) {
+            const std::size_t skip = n == 0 ? front_sent_ : 0;
+            iov[n].iov_base = chunk.data() + skip;
+            iov[n].iov_len = chunk.size() - skip;
+            ++n;
+        });
         iov_chunks_ = n;
         op_.fd = fd();
         op_.flags = 0;
         if (is_pipe_) {
             op_.opcode = io_opcode::writev;
-            op_.buffer = iov_;
+            op_.buffer = iov;
             op_.length = n;
             op_.offset = ~std::uint64_t{0};  // the current position (a pipe has none)
             op_.hints = stream_hint_ ? io_hint_stream : 0;
         } else {
-            message_ = msghdr{};
-            message_.msg_iov = iov_;
-            message_.msg_iovlen = n;
+            msghdr& message = vector_->message;
+            message = msghdr{};
+            message.msg_iov = iov;
+            message.msg_iovlen = n;
             op_.opcode = io_opcode::sendmsg;
-            op_.buffer = &message_;
+            op_.buffer = &message;
         }
         int result = 0;
         bool done = false;
@@ -330,8 +350,9 @@ void stream_connection::flush(caller from) noexcept {
             return;
         }
         if (!done) {
-            // In flight: the queue must outlive the kernel's reading of it.
-            if (!in_flight_ref_) in_flight_ref_ = shared_from_this();
+            // In flight: the queue must outlive the kernel's reading of it. A handle holds the
+            // state; with none left, the send does (see drop_handle).
+            if (handles_ == 0 && !in_flight_ref_) in_flight_ref_ = shared_from_this();
             return;
         }
         iov_chunks_ = 0;
@@ -387,6 +408,7 @@ void stream_connection::went_idle(caller from) noexcept {
         queue_.clear();
         front_sent_ = 0;
     }
+    if (queue_.empty()) vector_.reset();  // nothing is in flight: no send points into it
     const bool flushed = queue_.empty() || !fd_open() || discard_queue_;
     if (flushed && write_eof_ == eof_state::pending && fd_open()) shutdown_write();
     const bool close = flushed && state_ == state::closing;

@@ -10,9 +10,11 @@
 // ever goes to the thread pool.
 //
 // Lifetime. The connection closes when the writer is closed (or aborted), when it fails, or
-// when both handles are gone. The state itself lives while anything holds it: a task in a read
-// or a drain, and the transport while a send is in flight (`in_flight_ref_`), so the kernel
-// never reads a queue that has been freed.
+// when both handles are gone. The state itself lives while anything holds it: a handle, a task
+// in a read or a drain, and, once both handles are gone, the transport while a send is in
+// flight (`in_flight_ref_`), so the kernel never reads a queue that has been freed. (Only then:
+// taking a reference for every send would cost two atomic operations and a deferred release
+// per message, and while a handle lives it holds the state anyway.)
 //
 // Contexts. A backend completion callback may submit again but must not cancel, abandon or
 // throw (io/detail/operation.hpp), and closing the socket cancels. So the transport's callback
@@ -20,7 +22,6 @@
 // ready node the loop runs on its next iteration.
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -30,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <corio/core/detail/frame_allocator.hpp>
 #include <corio/core/detail/ready_queue.hpp>
 #include <corio/core/task.hpp>
 #include <corio/io/detail/loop_fd.hpp>
@@ -37,6 +39,8 @@
 #include <corio/net/address.hpp>
 #include <corio/net/socket.hpp>
 #include <corio/sync/event.hpp>
+
+#include "chunk_queue.hpp"
 
 namespace corio {
 class event_loop;
@@ -156,6 +160,12 @@ private:
     [[nodiscard]] const char* write_name() const noexcept { return is_pipe_ ? "write" : "send"; }
 
     // Reading.
+    /// What every receive checks first: false if the stream has ended (or is closing: asyncio's
+    /// transport stops reading on close). Errors: the connection's error,
+    /// `invalid_state_error` if another task is receiving.
+    bool may_receive(const char* who);
+    /// `receive` with one recv (or read) per wait, into the buffer itself.
+    task<bool> receive_single(std::size_t need, std::size_t at_most, const char* who);
     /// Makes at least `need` bytes free after the data (compacting, then growing): the room.
     std::size_t make_room(std::size_t need);
     void released_bytes() noexcept;
@@ -166,7 +176,8 @@ private:
     /// Queues `data` behind what is queued.
     void enqueue(std::string_view data);
     /// With nothing queued nor in flight: sends what the descriptor takes now; how much it took.
-    /// Errors: the send's error, which also ends the connection.
+    /// Not where the backend batches submissions (`queue_first_`). Errors: the send's error,
+    /// which also ends the connection.
     std::size_t send_now(std::string_view data);
     /// Sends what is queued (one sendmsg or writev of up to `max_iov` chunks at a time) until a
     /// send has to wait (then its callback goes on) or the queue is empty.
@@ -194,6 +205,12 @@ private:
     bool is_pipe_ = false;
     /// The descriptor is a byte stream (`io_hint_stream`): all but a regular file.
     bool stream_hint_ = true;
+    /// A write queues its bytes and submits them, instead of trying a send at once: a socket's,
+    /// where the backend batches submissions (io_uring). The send then costs no system call of
+    /// its own, and the bytes go to the kernel with the loop's next poll. Elsewhere (epoll, and
+    /// pipes, whose writes are rare and whose callers expect EPIPE from the write itself), a
+    /// write sends what the descriptor takes at once, as asyncio's does.
+    bool queue_first_ = false;
     std::optional<net::address> peer_;
     std::optional<net::address> local_;
     std::exception_ptr error_;
@@ -211,8 +228,8 @@ private:
     bool receiving_ = false;  ///< a task waits in a receive into [tail_, capacity_)
 
     // ---- writer ----
-    std::deque<std::string> queue_;  ///< a deque: pushing never moves the chunks in flight
-    std::size_t front_sent_ = 0;     ///< bytes of queue_.front() already sent
+    chunk_queue queue_;           ///< its chunks never move: a send in flight points into them
+    std::size_t front_sent_ = 0;  ///< bytes of queue_.front() already sent
     std::size_t queued_ = 0;
     std::size_t high_ = 64 * 1024;
     std::size_t low_ = 16 * 1024;
@@ -224,10 +241,17 @@ private:
     struct send_operation : io_operation {
         stream_connection* owner;
     };
-    static constexpr std::size_t max_iov = 64;
+    /// Chunks per sendmsg: large writes are chunks of their own and small ones are coalesced,
+    /// so 16 chunks are at least 64 KiB in all but odd mixes of sizes.
+    static constexpr std::size_t max_iov = 16;
     send_operation op_{};
-    msghdr message_{};  ///< sendmsg's header (sockets); a pipe's writev takes iov_ itself
-    iovec iov_[max_iov]{};
+    /// What a send points the kernel at. Held only while the queue has chunks (from the thread's
+    /// pool): 312 bytes an idle connection does without.
+    struct send_vector : pooled {
+        msghdr message{};  ///< sendmsg's header (sockets); a pipe's writev takes `iov` itself
+        iovec iov[max_iov]{};
+    };
+    std::unique_ptr<send_vector> vector_;
     std::size_t iov_chunks_ = 0;  ///< queue chunks the send in flight points into
     std::shared_ptr<stream_connection> in_flight_ref_;
 

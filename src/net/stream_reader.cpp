@@ -88,26 +88,38 @@ std::size_t stream_connection::make_room(std::size_t need) {
     return capacity_ - tail_;
 }
 
-task<bool> stream_connection::receive(std::size_t need, std::size_t at_most, const char* who) {
+bool stream_connection::may_receive(const char* who) {
     // The connection's error comes before end of file: a reset is not a clean end.
     if (error_) std::rethrow_exception(error_);
-    if (ended()) co_return false;
+    if (ended()) return false;
     if (state_ != state::open) {
         // Closing: asyncio's transport stops reading once close() is called.
         eof_ = true;
-        co_return false;
+        return false;
     }
     if (receiving_) {
         throw invalid_state_error(std::string(who) +
                                   "() called while another coroutine is already waiting for "
                                   "incoming data");
     }
+    return true;
+}
+
+task<bool> stream_connection::receive(std::size_t need, std::size_t at_most, const char* who) {
+    // Not a coroutine itself: the awaiting read gets the receive's own task, one frame fewer
+    // (an idle connection waits in its receive: every frame counts against its memory).
     if (receive_mode_ == receive_mode::unknown) {
         // The multishot receive is recv's: a socket's only (a pipe's recv says ENOTSOCK).
         receive_mode_ = !is_pipe_ && loop_->io().multishot_recv() ? receive_mode::multishot
                                                                   : receive_mode::single;
     }
-    if (receive_mode_ == receive_mode::multishot) co_return co_await receive_multishot(who);
+    if (receive_mode_ == receive_mode::multishot) return receive_multishot(who);
+    return receive_single(need, at_most, who);
+}
+
+task<bool> stream_connection::receive_single(std::size_t need, std::size_t at_most,
+                                             const char* who) {
+    if (!may_receive(who)) co_return false;
     const std::size_t room =
         std::min(make_room(std::max(need, std::min(min_receive, at_most))), at_most);
     receiving_ = true;

@@ -90,7 +90,8 @@ stream_connection::receive_operation::~receive_operation() {
     }
 }
 
-task<bool> stream_connection::receive_multishot(const char* /*who*/) {
+task<bool> stream_connection::receive_multishot(const char* who) {
+    if (!may_receive(who)) co_return false;
     receiving_ = true;
     struct receiving_guard {
         bool& flag;

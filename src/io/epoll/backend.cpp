@@ -108,6 +108,7 @@ public:
     }
 
     [[nodiscard]] bool native_file_io() const noexcept override { return false; }
+    [[nodiscard]] bool batches_submissions() const noexcept override { return false; }
     [[nodiscard]] std::string_view name() const noexcept override { return "epoll"; }
 
     void poll(std::optional<duration> timeout) override {

@@ -102,6 +102,7 @@ public:
         [[maybe_unused]] auto r = ::write(wake_fd_, &one, sizeof one);
     }
 
+    [[nodiscard]] bool batches_submissions() const noexcept override { return true; }
     [[nodiscard]] bool has_io_waiters() const noexcept override { return in_flight_ != 0; }
     [[nodiscard]] bool multishot_recv() const noexcept override { return features_.multishot_recv; }
 
