@@ -30,9 +30,12 @@ class socket;
 /// Writes a byte stream without ever blocking (asyncio's `StreamWriter`): `write` queues, the
 /// connection sends in the background, `drain` waits while too much is queued.
 ///
-/// `write` sends at once what the socket takes and queues the rest; queued bytes go out in the
-/// background, in order, whether or not anybody awaits anything, until the queue is empty or
-/// the connection fails. Each `write` queues its bytes as one piece, so writes of concurrent
+/// `write` queues its bytes, which go out in the background, in order, whether or not anybody
+/// awaits anything, until the queue is empty or the connection fails. When does the first byte
+/// leave? On epoll (and on a pipe), `write` sends at once what the descriptor takes, as
+/// asyncio's does. A socket's on io_uring goes to the kernel with the loop's next poll, in the
+/// one system call that submits everything the iteration queued and waits: no system call of
+/// its own (the loop polls as soon as the running task suspends). Each `write` queues its bytes as one piece, so writes of concurrent
 /// tasks never interleave inside one another. Backpressure is `drain`'s: it waits while more
 /// than the high-water mark is queued, until the queue is down to the low-water mark (64 KiB
 /// and 16 KiB by default, `set_write_buffer_limits`).
@@ -68,7 +71,7 @@ public:
     ~stream_writer();
 
     /// Queues `data` (bytes, any value) and returns at once (asyncio's `write`). With nothing
-    /// queued, the bytes the socket takes now are sent now.
+    /// queued, on epoll, the bytes the socket takes now are sent now (see above for io_uring).
     ///
     /// Errors: the error that ended the connection, if one did (nothing is queued then);
     /// `invalid_state_error` after `write_eof()` (asyncio's `RuntimeError`) or `close()` (where
