@@ -40,11 +40,11 @@ std::shared_ptr<stream_connection> stream_connection::make(net::socket connected
     c->queue_first_ = loop.io().batches_submissions();
     // Read once, as asyncio's transport does: they stay known after the socket is closed.
     try {
-        c->peer_ = c->socket_.peer_address();
+        c->peer_ = compact_address(c->socket_.peer_address());
     } catch (const io_error&) {  // ENOTCONN: the peer is already gone
     }
     try {
-        c->local_ = c->socket_.local_address();
+        c->local_ = compact_address(c->socket_.local_address());
     } catch (const io_error&) {
     }
     return c;

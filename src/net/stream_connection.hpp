@@ -41,6 +41,7 @@
 #include <corio/sync/event.hpp>
 
 #include "chunk_queue.hpp"
+#include "compact_address.hpp"
 
 namespace corio {
 class event_loop;
@@ -99,8 +100,8 @@ public:
     [[nodiscard]] bool is_pipe() const noexcept { return is_pipe_; }
     /// The pipe's descriptor while open; -1 for a socket or once closed.
     [[nodiscard]] int pipe_fd() const noexcept { return is_pipe_ ? pipe_.get() : -1; }
-    const std::optional<net::address>& peername() const noexcept { return peer_; }
-    const std::optional<net::address>& sockname() const noexcept { return local_; }
+    [[nodiscard]] std::optional<net::address> peername() const { return peer_.get(); }
+    [[nodiscard]] std::optional<net::address> sockname() const { return local_.get(); }
 
     // ---- reading (stream_reader.cpp) --------------------------------------------------------
 
@@ -211,8 +212,8 @@ private:
     /// pipes, whose writes are rare and whose callers expect EPIPE from the write itself), a
     /// write sends what the descriptor takes at once, as asyncio's does.
     bool queue_first_ = false;
-    std::optional<net::address> peer_;
-    std::optional<net::address> local_;
+    compact_address peer_;
+    compact_address local_;
     std::exception_ptr error_;
     int handles_ = 0;
     state state_ = state::open;
