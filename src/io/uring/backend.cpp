@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include <liburing.h>
 #include <poll.h>
@@ -108,6 +109,9 @@ public:
 
     bool submit(io_operation& op, int& result) override {
         ensure_ring();
+        if (op.fd >= 0 && static_cast<std::size_t>(op.fd) >= fd_ops_.size()) {
+            fd_ops_.resize(static_cast<std::size_t>(op.fd) + 1);
+        }
         if (closing_) {
             // cancel_all is reaping every operation: a callback submitting again is told the
             // loop is closing, or the reaping would never end.
@@ -128,7 +132,7 @@ public:
             op.cancelling = false;
             op.waiting_ready = true;
             io_uring_sqe_set_data64(sqe, user_data_of(op));
-            ++in_flight_;
+            count_in(op);
             return false;
         }
         io_uring_sqe* sqe = get_sqe();
@@ -137,7 +141,7 @@ public:
         op.in_flight = true;
         op.cancelling = false;
         op.waiting_ready = false;
-        ++in_flight_;
+        count_in(op);
         return false;
     }
 
@@ -164,7 +168,10 @@ public:
     }
 
     void cancel_fd(int fd) noexcept override {
-        if (in_flight_ == 0 || !ring_usable()) return;
+        // Nothing in flight on it (a connection whose receive has ended, the common close): no
+        // request, and no system call.
+        if (fd < 0 || static_cast<std::size_t>(fd) >= fd_ops_.size() || fd_ops_[fd] == 0) return;
+        if (!ring_usable()) return;
         io_uring_sqe* sqe = get_sqe_noexcept();
         if (!sqe) return;
         io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
@@ -242,6 +249,17 @@ private:
         io_uring_register_ring_fd(&ring_);  // optional: saves the fd lookup per enter
         owner_ = std::this_thread::get_id();
         ring_ready_ = true;
+    }
+
+    /// `op` is in flight from now on, until `count_out`: counted in all, and on its descriptor.
+    /// (`submit` made room for its descriptor first, while nothing was started.)
+    void count_in(const io_operation& op) noexcept {
+        if (op.fd >= 0) ++fd_ops_[static_cast<std::size_t>(op.fd)];
+        ++in_flight_;
+    }
+    void count_out(const io_operation& op) noexcept {
+        if (op.fd >= 0) --fd_ops_[static_cast<std::size_t>(op.fd)];
+        --in_flight_;
     }
 
     io_uring_sqe* get_sqe() {
@@ -352,7 +370,7 @@ private:
         int result = cqe.res;
         if (op != abandoning_ && retry_when_ready(*op, tag, result)) return false;
         op->in_flight = false;
-        --in_flight_;
+        count_out(*op);
         if (op == abandoning_) {
             // Its owner is going away: nobody to tell, and a connection accepted for it goes.
             if (op->opcode == io_opcode::accept && result >= 0) ::close(result);
@@ -377,7 +395,7 @@ private:
         }
         if (!more) {
             op.in_flight = false;
-            --in_flight_;
+            count_out(op);
         }
         const bool has_buffer = (cqe.flags & IORING_CQE_F_BUFFER) != 0;
         const unsigned id = cqe.flags >> IORING_CQE_BUFFER_SHIFT;
@@ -405,6 +423,9 @@ private:
     bool closing_ = false;
     std::atomic<bool> wake_pending_{false};
     std::size_t in_flight_ = 0;
+    /// Operations in flight per descriptor (index: the descriptor), so that `cancel_fd` of one
+    /// with none costs nothing.
+    std::vector<std::uint32_t> fd_ops_;
     io_operation* abandoning_ = nullptr;
 };
 
