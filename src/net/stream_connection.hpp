@@ -119,11 +119,27 @@ public:
     [[nodiscard]] std::uint64_t consumed() const noexcept { return consumed_; }
     /// No more bytes will come (end of file, or the connection closed).
     [[nodiscard]] bool ended() const noexcept { return eof_ || state_ == state::closed; }
-    /// Receives more bytes into the buffer: false if the stream has ended. Makes room for at
-    /// least `need` bytes, and receives at most `at_most`. `who` names the read, for the error
-    /// of a second task waiting at once. The caller holds a reference to the connection.
+    class receive_awaiter;
+    /// What `receive` returns: awaitable inside a task only.
+    struct receive_request {
+        stream_connection* connection;
+        std::size_t need;
+        std::size_t at_most;
+        const char* who;
+        /// The task's `await_transform` makes the awaiter here: it may run a frame of its own
+        /// on the chain (the single receive's) and raises a pending cancellation itself.
+        [[nodiscard]] receive_awaiter bind_to_chain(task_frame* parent) const noexcept;
+    };
+    /// Receives more bytes into the buffer: `co_await` gives false if the stream has ended, and
+    /// true if bytes may have come: a wake-up may bring none, so a caller looks at the buffer
+    /// again (and receives again). Makes room for at least `need` bytes, and receives at most
+    /// `at_most`. `who` names the read, for the error of a second task waiting at once. The
+    /// caller holds a reference to the connection.
     /// Errors: `invalid_state_error` (another task is receiving), the connection's error.
-    task<bool> receive(std::size_t need, std::size_t at_most, const char* who);
+    [[nodiscard]] receive_request receive(std::size_t need, std::size_t at_most,
+                                          const char* who) noexcept {
+        return {this, need, at_most, who};
+    }
 
     // ---- writing (stream_connection.cpp) ----------------------------------------------------
 
@@ -279,9 +295,6 @@ private:
         /// Waits until the kernel has let go of it (the socket's close cancelled it already).
         ~receive_operation();
     };
-    class receive_wait;
-    /// `receive` with the multishot receive: arms it if needed, waits for bytes.
-    task<bool> receive_multishot(const char* who);
     /// Arms the multishot receive. Errors: the submission's (the connection then fails).
     void arm_receive();
     static void on_received(io_operation* op, int result) noexcept;
@@ -295,5 +308,40 @@ private:
     task_record_base* receive_waiter_ = nullptr;
     receive_operation receive_op_;  // last: destroyed first, while the rest is intact
 };
+
+/// A task in `receive`. With the multishot receive it waits in place, with no frame of its own
+/// (an idle connection waits here: its memory is what a server with many of them pays, and a
+/// frame is also an allocation per read): it arms the receive if it is not armed, and waits
+/// for a completion to wake it. Otherwise it runs `receive_single` as a child task.
+class stream_connection::receive_awaiter : private wait_hook {
+public:
+    /// `r` is the temporary of the `co_await` expression: it lives until the awaiter is done.
+    receive_awaiter(const receive_request& r, task_frame* parent) noexcept
+        : c_(r.connection), request_(&r), parent_(parent) {}
+    receive_awaiter(const receive_awaiter&) = delete;
+    receive_awaiter& operator=(const receive_awaiter&) = delete;
+    /// The frame destroyed while waiting (the loop closing under it): the task is forgotten.
+    ~receive_awaiter();
+
+    bool await_ready();
+    void await_suspend(std::coroutine_handle<> h) noexcept;
+    bool await_resume();
+
+private:
+    static bool cancel_wait(wait_hook* h, const std::string& message);
+    static void describe_wait(const wait_hook* h, std::string& out);
+
+    stream_connection* c_;
+    const receive_request* request_;
+    task_frame* parent_;
+    task_record_base* task_ = nullptr;  ///< set while waiting for the multishot receive
+    std::optional<child_awaiter<bool>> single_;
+    bool result_ = true;
+};
+
+inline stream_connection::receive_awaiter stream_connection::receive_request::bind_to_chain(
+    task_frame* parent) const noexcept {
+    return {*this, parent};
+}
 
 }  // namespace corio::detail

@@ -105,18 +105,6 @@ bool stream_connection::may_receive(const char* who) {
     return true;
 }
 
-task<bool> stream_connection::receive(std::size_t need, std::size_t at_most, const char* who) {
-    // Not a coroutine itself: the awaiting read gets the receive's own task, one frame fewer
-    // (an idle connection waits in its receive: every frame counts against its memory).
-    if (receive_mode_ == receive_mode::unknown) {
-        // The multishot receive is recv's: a socket's only (a pipe's recv says ENOTSOCK).
-        receive_mode_ = !is_pipe_ && loop_->io().multishot_recv() ? receive_mode::multishot
-                                                                  : receive_mode::single;
-    }
-    if (receive_mode_ == receive_mode::multishot) return receive_multishot(who);
-    return receive_single(need, at_most, who);
-}
-
 task<bool> stream_connection::receive_single(std::size_t need, std::size_t at_most,
                                              const char* who) {
     if (!may_receive(who)) co_return false;
@@ -163,7 +151,10 @@ namespace {
 
 task<std::string> read_some(std::shared_ptr<stream_connection> c, std::size_t n) {
     if (n == 0) co_return std::string();
-    if (c->buffered() == 0) co_await c->receive(1, unbounded, "read");
+    while (c->buffered() == 0) {
+        const bool more = co_await c->receive(1, unbounded, "read");
+        if (!more) break;
+    }
     co_return c->take(std::min(n, c->buffered()));
 }
 

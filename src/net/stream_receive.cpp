@@ -40,73 +40,82 @@ thread_local buffer_cache cache;
 
 }  // namespace
 
-/// A reading task waiting for the buffer to grow (or for the end).
-class stream_connection::receive_wait : private wait_hook {
-public:
-    explicit receive_wait(stream_connection& c) noexcept : c_(&c) {}
-    receive_wait(const receive_wait&) = delete;
-    receive_wait& operator=(const receive_wait&) = delete;
-    ~receive_wait() {
-        // The frame destroyed while waiting (the loop closing under it): forget the task.
-        if (task_ && c_->receive_waiter_ == task_) c_->receive_waiter_ = nullptr;
-    }
-    static bool await_ready() noexcept { return false; }
-    void await_suspend(std::coroutine_handle<>) noexcept {
-        static constexpr wait_ops ops{&cancel_wait, &describe_wait};
-        wait_hook::ops = &ops;
-        task_ = current_record;
-        c_->receive_waiter_ = task_;
-        task_->waiting_ = this;
-    }
-    void await_resume() const {
-        // Cancelled: whatever came is buffered, the next read has it.
-        if (task_->cancel_pending()) [[unlikely]] {
-            task_->raise_pending_cancel();
-        }
-    }
-
-private:
-    static bool cancel_wait(wait_hook* h, const std::string& message) {
-        auto* self = static_cast<receive_wait*>(h);
-        task_record_base* task = self->c_->receive_waiter_;
-        if (task != self->task_) return false;  // woken already
-        task->deliver_cancel(message);
-        self->c_->receive_waiter_ = nullptr;
-        task->schedule();
-        return true;
-    }
-    static void describe_wait(const wait_hook* h, std::string& out) {
-        const auto* self = static_cast<const receive_wait*>(h);
-        out += "recv on fd " + std::to_string(self->c_->fd()) + " (multishot)";
-    }
-
-    stream_connection* c_;
-    task_record_base* task_ = nullptr;
-};
-
 stream_connection::receive_operation::~receive_operation() {
     if (in_flight && owner && is_live_loop(owner->loop_) && !owner->loop_->is_closed()) {
         owner->loop_->io().abandon(*this);
     }
 }
 
-task<bool> stream_connection::receive_multishot(const char* who) {
-    if (!may_receive(who)) co_return false;
-    receiving_ = true;
-    struct receiving_guard {
-        bool& flag;
-        ~receiving_guard() { flag = false; }
-    } guard{receiving_};
-    const std::uint64_t before = consumed_ + buffered();
-    for (;;) {
-        if (!receive_op_.in_flight && !receive_stopping_) arm_receive();
-        if (error_) std::rethrow_exception(error_);
-        if (ended()) co_return false;  // end of file, or the connection (or loop) closed
-        co_await receive_wait(*this);
-        if (consumed_ + buffered() > before) co_return true;
-        // Woken by a receive that ended with nothing (stopped, ran dry, cut short by the
-        // kernel): armed again here or already, the wait goes on.
+stream_connection::receive_awaiter::~receive_awaiter() {
+    if (task_ && c_->receive_waiter_ == task_) c_->receive_waiter_ = nullptr;
+    if (task_) c_->receiving_ = false;
+}
+
+bool stream_connection::receive_awaiter::await_ready() {
+    stream_connection& c = *c_;
+    if (c.receive_mode_ == receive_mode::unknown) {
+        // The multishot receive is recv's: a socket's only (a pipe's recv says ENOTSOCK).
+        c.receive_mode_ = !c.is_pipe_ && c.loop_->io().multishot_recv() ? receive_mode::multishot
+                                                                        : receive_mode::single;
     }
+    if (c.receive_mode_ == receive_mode::single) {
+        single_.emplace(c.receive_single(request_->need, request_->at_most, request_->who),
+                        parent_);
+        return false;
+    }
+    if (!c.may_receive(request_->who)) {
+        result_ = false;
+        return true;
+    }
+    if (!c.receive_op_.in_flight && !c.receive_stopping_) c.arm_receive();
+    if (c.error_) std::rethrow_exception(c.error_);
+    if (c.ended()) {  // end of file, or the connection (or loop) closed
+        result_ = false;
+        return true;
+    }
+    return false;
+}
+
+void stream_connection::receive_awaiter::await_suspend(std::coroutine_handle<> h) noexcept {
+    if (single_) {
+        single_->await_suspend(h);
+        return;
+    }
+    static constexpr wait_ops ops{&cancel_wait, &describe_wait};
+    wait_hook::ops = &ops;
+    task_ = current_record;
+    c_->receiving_ = true;
+    c_->receive_waiter_ = task_;
+    task_->waiting_ = this;
+}
+
+bool stream_connection::receive_awaiter::await_resume() {
+    if (single_) return single_->await_resume();
+    if (!task_) return result_;  // ready at once: the stream had ended
+    c_->receiving_ = false;
+    task_record_base* const task = std::exchange(task_, nullptr);
+    // Cancelled: whatever came is buffered, the next read has it.
+    if (task->cancel_pending()) [[unlikely]] {
+        task->raise_pending_cancel();
+    }
+    // Woken because the buffer grew, or the receive ended (the caller's next receive says how),
+    // or it stopped with nothing and is armed again: the caller looks at the buffer again.
+    return true;
+}
+
+bool stream_connection::receive_awaiter::cancel_wait(wait_hook* h, const std::string& message) {
+    auto* self = static_cast<receive_awaiter*>(h);
+    task_record_base* task = self->c_->receive_waiter_;
+    if (task != self->task_) return false;  // woken already
+    task->deliver_cancel(message);
+    self->c_->receive_waiter_ = nullptr;
+    task->schedule();
+    return true;
+}
+
+void stream_connection::receive_awaiter::describe_wait(const wait_hook* h, std::string& out) {
+    const auto* self = static_cast<const receive_awaiter*>(h);
+    out += "recv on fd " + std::to_string(self->c_->fd()) + " (multishot)";
 }
 
 void stream_connection::arm_receive() {
