@@ -1,6 +1,7 @@
 // stream_connection's multishot receive (see "multishot receive" in stream_connection.hpp): one
 // receive armed per connection, its chunks appended to the reader's buffer as they come, from
-// the loop's provided buffers (io_uring); the buffer dropped whenever it is empty.
+// the loop's buffers (io_uring's provided buffers, or the epoll backend's scratch buffer, which
+// it receives into on each readiness edge); the reader's buffer dropped whenever it is empty.
 //
 // The cancellation rule (docs/architecture.md) holds by construction: a chunk is appended by
 // its completion whether or not a task waits, so a cancelled read has lost nothing; what it
@@ -180,7 +181,7 @@ void stream_connection::on_received(io_operation* op, int result) noexcept {
     } else if (result == 0) {
         self.eof_ = true;
     } else if (result == -ENOBUFS) {
-        rearm = true;  // the loop's buffers ran dry: they are coming back as chunks are copied
+        rearm = true;  // io_uring's buffers ran dry: they are coming back as chunks are copied
     } else if (result == -ECANCELED) {
         // Our own stop (a read arms it again; one waiting already gets it now), or the socket
         // closed, or the loop closing: nothing more.
