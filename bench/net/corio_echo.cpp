@@ -14,8 +14,8 @@
 // --small-buffer and --spin are for investigations (see bench/net/README.md), not the benchmark.
 // --streams (impls "corio_streams" and "corio_streams_epoll"): `start_server` with a handler
 // that reads with `stream_reader::read(64 KiB)` and writes back with `stream_writer::write`:
-// on io_uring the connection's receive is multishot into the loop's provided buffers, and an
-// idle connection holds no receive buffer.
+// the connection's receive is multishot, into the loop's provided buffers on io_uring and into
+// the backend's scratch buffer on epoll, and an idle connection holds no receive buffer.
 #include <array>
 #include <chrono>
 #include <cstddef>

@@ -54,10 +54,13 @@ public:
     /// operation might complete first.
     [[nodiscard]] virtual bool has_io_waiters() const noexcept = 0;
 
-    /// True if a stream's recv may be multishot, into the loop's provided buffers (io_uring with
-    /// buffer rings). Multishot accept works everywhere: io_uring's own where the kernel has it,
-    /// else emulated (a single-shot accept submitted again after each result; epoll: accepts
-    /// until EAGAIN on each readiness edge), with the same callbacks.
+    /// True if a stream socket's recv may be multishot, its chunks in the loop's buffers:
+    /// io_uring's provided buffers where the kernel has them (6.0), epoll's one scratch buffer
+    /// (receives until EAGAIN, or a short read, on each readiness edge). False only on io_uring
+    /// without them: streams then receive one recv at a time into their own buffer. Multishot
+    /// accept works everywhere: io_uring's own where the kernel has it, else emulated (a
+    /// single-shot accept submitted again after each result; epoll: accepts until EAGAIN on each
+    /// readiness edge), with the same callbacks.
     [[nodiscard]] virtual bool multishot_recv() const noexcept = 0;
 
     /// Starts `op`. Returns true if it completed at once: its result is in `result` and its

@@ -281,12 +281,14 @@ private:
     bool deferred_close_ = false;
 
     // ---- multishot receive (stream_receive.cpp) ----------------------------------------------
-    // Where the backend has it (io_uring's provided buffers), one receive stays armed from the
-    // first read on: each chunk is appended to the buffer by its completion, and a reading task
-    // waits for the buffer to grow. Beyond `limit_` bytes buffered with no task waiting the
-    // receive is stopped (cancelled), and armed again by the next read (backpressure). The
-    // buffer is dropped (to a per-thread cache) whenever it is empty: an idle connection holds
-    // none. Elsewhere, `receive` receives into the buffer itself, one recv per wait.
+    // On a socket, where the backend has it (io_uring's provided buffers; epoll's emulation,
+    // into its scratch buffer), one receive stays armed from the first read on: each chunk is
+    // appended to the buffer by its completion, and a reading task waits for the buffer to grow.
+    // Beyond `limit_` bytes buffered with no task waiting the receive is stopped (cancelled),
+    // and armed again by the next read (backpressure). The buffer is dropped (to a per-thread
+    // cache) whenever it is empty: an idle connection holds none. Elsewhere (a pipe; io_uring
+    // without provided buffers), `receive_single` receives into the buffer itself, one recv per
+    // wait.
     struct receive_operation : io_operation {
         stream_connection* owner = nullptr;
         receive_operation() = default;

@@ -1,10 +1,16 @@
 // Choosing the I/O backend: the loop option, CORIO_BACKEND, and the fallback to epoll when the
-// kernel or a seccomp filter refuses io_uring (Docker's default profile does).
+// kernel or a seccomp filter refuses io_uring (Docker's default profile does). And the epoll
+// backend's multishot recv, driven by hand through the seam (src/io/backend.hpp): its chunks,
+// its final completions, cancelling it, and a drained socket left alone until its next edge.
 #include <array>
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <thread>
 
@@ -12,11 +18,16 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <corio/core.hpp>
+#include <corio/io/detail/operation.hpp>
 #include <corio/net/socket.hpp>
+
+// The seam itself (internal): the tests below drive a backend without a loop.
+#include "../../src/io/backend.hpp"
 
 namespace {
 
@@ -110,6 +121,242 @@ TEST(Backend, ALoopMadeOnOneThreadRunsOnAnother) {
     EXPECT_TRUE(works);
     // And later on this thread, with nothing in flight.
     EXPECT_TRUE(loop.run_until_complete(round_trip()));
+}
+
+// ---- epoll's multishot recv ----------------------------------------------------------------
+
+using corio::detail::io_backend;
+using corio::detail::io_operation;
+
+/// A multishot recv that records what its callbacks see.
+struct recorder : io_operation {
+    std::string data;  ///< every chunk's bytes, in order
+    int chunks = 0;
+    int finals = 0;
+    std::optional<int> final_result;
+    bool in_callback = false;
+    /// A callback ran inside another: a final completion from inside a cancel of the callback.
+    bool reentered = false;
+    /// Run after a chunk is recorded, from inside its callback.
+    std::function<void(recorder&)> on_chunk;
+};
+
+void record(io_operation* op, int result) noexcept {
+    auto& r = *static_cast<recorder*>(op);
+    if (r.in_callback) r.reentered = true;
+    r.in_callback = true;
+    if (op->more) {
+        EXPECT_GT(result, 0);  // end of file and errors are final
+        EXPECT_NE(op->buffer, nullptr);
+        if (result > 0 && op->buffer) {
+            r.data.append(static_cast<const char*>(op->buffer), static_cast<std::size_t>(result));
+        }
+        ++r.chunks;
+        if (r.on_chunk) r.on_chunk(r);
+    } else {
+        ++r.finals;
+        r.final_result = result;
+    }
+    r.in_callback = false;
+}
+
+/// A string that differs at every offset for a long while.
+std::string pattern(std::size_t size) {
+    std::string s(size, '\0');
+    unsigned x = 12345;
+    for (auto& c : s) {
+        x = x * 1103515245u + 12345u;
+        c = static_cast<char>(x >> 16);
+    }
+    return s;
+}
+
+class EpollMultishotRecv : public ::testing::Test {
+protected:
+    void SetUp() override {
+        int fds[2];
+        ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
+        mine_ = fds[0];
+        peer_ = fds[1];
+        op_.complete = &record;
+        op_.opcode = corio::detail::io_opcode::recv;
+        op_.fd = mine_;
+        op_.multishot = true;
+        op_.hints = corio::detail::io_hint_stream;
+    }
+    void TearDown() override {
+        backend_->forget_fd(mine_);  // ends the receive if a test left it armed
+        ::close(mine_);
+        close_peer();
+    }
+
+    /// Arms the receive: it never completes at once.
+    void arm() {
+        int result = 0;
+        EXPECT_FALSE(backend_->submit(op_, result));
+        EXPECT_TRUE(op_.in_flight);
+    }
+    /// What the peer sends (all of it: the socket's buffer holds far more than the tests send).
+    void send(std::string_view s) const {
+        EXPECT_EQ(::send(peer_, s.data(), s.size(), MSG_NOSIGNAL), static_cast<ssize_t>(s.size()));
+    }
+    void close_peer() {
+        if (peer_ >= 0) ::close(peer_);
+        peer_ = -1;
+    }
+    /// One poll that waits for an event (or the kick of a receive armed on a ready socket).
+    void poll_once() { backend_->poll(std::chrono::seconds(5)); }
+    /// Polls until `done` holds; a few polls, each of which returns as soon as an event came.
+    template <class Done>
+    void poll_until(Done done) {
+        for (int i = 0; i < 5 && !done(); ++i) poll_once();
+        EXPECT_TRUE(done());
+    }
+    /// What is left in the socket, received directly.
+    [[nodiscard]] std::string left_in_socket() const {
+        std::string out;
+        char buf[4096];
+        for (ssize_t n; (n = ::recv(mine_, buf, sizeof buf, MSG_DONTWAIT)) > 0;) {
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+        return out;
+    }
+
+    recorder op_;  // declared first: outlives the backend, whose destructor may still end it
+    std::unique_ptr<io_backend> backend_ = corio::detail::make_epoll_backend();
+    int mine_ = -1;
+    int peer_ = -1;
+};
+
+TEST_F(EpollMultishotRecv, ChunksComeWithMoreSetTheirBytesDuringTheCallbackOnly) {
+    EXPECT_TRUE(backend_->multishot_recv());
+    arm();
+    send("hello");
+    poll_until([&] { return op_.chunks == 1; });
+    EXPECT_EQ(op_.data, "hello");
+    EXPECT_EQ(op_.finals, 0);
+    EXPECT_TRUE(op_.in_flight);
+    EXPECT_EQ(op_.buffer, nullptr);  // the backend's buffer was lent for the callback only
+    // Still armed: the next bytes come with the next edge.
+    send("world");
+    poll_until([&] { return op_.chunks == 2; });
+    EXPECT_EQ(op_.data, "helloworld");
+    EXPECT_EQ(op_.finals, 0);
+}
+
+TEST_F(EpollMultishotRecv, AnEdgeReceivesUntilAShortRead) {
+    // More than the backend's 64 KiB buffer: a full read is followed by another in the same poll.
+    const std::string data = pattern(100 * 1024);
+    arm();
+    send(data);
+    poll_once();
+    EXPECT_GE(op_.chunks, 2);
+    EXPECT_EQ(op_.data, data);
+    EXPECT_TRUE(op_.in_flight);
+}
+
+TEST_F(EpollMultishotRecv, EndOfFileAfterAShortReadInTheSameEdgeIsFinal) {
+    arm();
+    send("abc");
+    ::shutdown(peer_, SHUT_WR);
+    // One edge brings both: the short read must not hide the end of file (no edge follows it).
+    poll_until([&] { return op_.finals == 1; });
+    EXPECT_EQ(op_.data, "abc");
+    EXPECT_EQ(op_.chunks, 1);
+    EXPECT_EQ(op_.final_result, 0);
+    EXPECT_FALSE(op_.more);
+    EXPECT_FALSE(op_.in_flight);
+}
+
+TEST_F(EpollMultishotRecv, EndOfFileOnALaterEdgeIsFinal) {
+    arm();
+    send("abc");
+    poll_until([&] { return op_.chunks == 1; });
+    EXPECT_EQ(op_.finals, 0);
+    close_peer();
+    poll_until([&] { return op_.finals == 1; });
+    EXPECT_EQ(op_.final_result, 0);
+    EXPECT_EQ(op_.data, "abc");
+    EXPECT_FALSE(op_.in_flight);
+}
+
+TEST_F(EpollMultishotRecv, AnErrorIsFinal) {
+    arm();
+    // A Unix stream socket closed with unread bytes resets its peer.
+    EXPECT_EQ(::send(mine_, "unread", 6, MSG_NOSIGNAL), 6);
+    close_peer();
+    poll_until([&] { return op_.finals == 1; });
+    EXPECT_EQ(op_.final_result, -ECONNRESET);
+    EXPECT_EQ(op_.chunks, 0);
+    EXPECT_FALSE(op_.more);
+    EXPECT_FALSE(op_.in_flight);
+}
+
+TEST_F(EpollMultishotRecv, ACallbackThatCancelsItsOwnReceiveIsEndedAfterItReturns) {
+    // Backpressure: the callback stops the receive at its first chunk, though more is waiting.
+    op_.on_chunk = [this](recorder& r) {
+        backend_->cancel(r);
+        EXPECT_EQ(r.finals, 0);  // not from inside the cancel
+        EXPECT_TRUE(r.in_flight);
+    };
+    const std::string data = pattern(100 * 1024);
+    arm();
+    send(data);
+    poll_once();
+    EXPECT_EQ(op_.chunks, 1);
+    EXPECT_EQ(op_.finals, 1);
+    EXPECT_EQ(op_.final_result, -ECANCELED);
+    EXPECT_FALSE(op_.reentered);
+    EXPECT_LT(op_.data.size(), data.size());
+    ASSERT_FALSE(op_.in_flight);  // else it cannot be submitted again
+    // The rest stayed in the socket, and a receive armed again takes it without a new edge.
+    op_.on_chunk = nullptr;
+    arm();
+    poll_until([&] { return op_.data.size() == data.size(); });
+    EXPECT_EQ(op_.data, data);
+    EXPECT_TRUE(op_.in_flight);
+}
+
+TEST_F(EpollMultishotRecv, ACancelFromOutsideEndsItAtOnce) {
+    arm();
+    backend_->poll(std::chrono::seconds(0));  // tried once: nothing to receive
+    backend_->cancel(op_);
+    EXPECT_EQ(op_.finals, 1);
+    EXPECT_EQ(op_.final_result, -ECANCELED);
+    EXPECT_FALSE(op_.more);
+    EXPECT_FALSE(op_.in_flight);
+    // Nothing receives any more: what comes stays in the socket.
+    send("late");
+    backend_->poll(std::chrono::seconds(0));
+    EXPECT_EQ(op_.chunks, 0);
+    EXPECT_EQ(left_in_socket(), "late");
+}
+
+TEST_F(EpollMultishotRecv, CancelFdEndsIt) {
+    arm();
+    backend_->cancel_fd(mine_);
+    EXPECT_EQ(op_.finals, 1);
+    EXPECT_EQ(op_.final_result, -ECANCELED);
+    EXPECT_FALSE(op_.in_flight);
+    EXPECT_FALSE(backend_->has_io_waiters());
+}
+
+TEST_F(EpollMultishotRecv, ADrainedSocketIsNotReadAgainUntilItsNextEdge) {
+    arm();
+    backend_->poll(std::chrono::seconds(0));  // tried once: nothing yet, the socket not ready
+    // Bytes sent from inside the callback come after the short read that drained the socket:
+    // a recv made right after that read would take them in the same edge. None is made; they
+    // come with their own edge.
+    op_.on_chunk = [this](recorder& r) {
+        if (r.chunks == 1) send("second");
+    };
+    send("first");
+    poll_once();
+    EXPECT_EQ(op_.data, "first");
+    poll_once();
+    EXPECT_EQ(op_.data, "firstsecond");
+    EXPECT_EQ(op_.chunks, 2);
+    EXPECT_TRUE(op_.in_flight);
 }
 
 }  // namespace

@@ -2,14 +2,21 @@
 // descriptor an operation waits on is registered once, edge-triggered for both directions, and
 // stays so until it is forgotten (no epoll_ctl in the steady state). An operation first tries its
 // non-blocking system call; on EAGAIN it joins the descriptor's wait list for that direction, and
-// each edge retries the list in order until a call says EAGAIN again. A multishot accept is the
-// same loop that does not stop at its first result: it accepts until EAGAIN on each edge.
+// each edge retries the list in order until a call says EAGAIN again.
+//
+// A multishot operation (accept, recv) is the same loop that does not stop at its first result:
+// on each edge it accepts, or receives into the backend's one scratch buffer, until EAGAIN, each
+// result a callback with `more` set; a recv's end of file or an error is its final result. A
+// short recv from a stream means the socket is drained, so the doomed recv after it is skipped
+// (the next edge says when more came), unless the peer's end of file was seen (then no edge
+// will come, and the recv that reads it must be made now).
 #include "../backend.hpp"
 
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <ctime>
+#include <memory>
 #include <stdexcept>
 #include <system_error>
 #include <vector>
@@ -113,8 +120,8 @@ public:
 
     void poll(std::optional<duration> timeout) override {
         epoll_event events[128];
-        // A multishot accept armed on a listener already known ready gets no new edge: it is
-        // tried here, so the wait must not block.
+        // A multishot operation armed on a descriptor already known ready gets no new edge: it
+        // is tried here, so the wait must not block.
         if (!kicked_.empty()) timeout = duration::zero();
         const int n = wait(events, 128, timeout);
         for (int i = 0; i < n; ++i) {
@@ -156,11 +163,11 @@ public:
     }
 
     [[nodiscard]] bool has_io_waiters() const noexcept override { return in_flight_ != 0; }
-    [[nodiscard]] bool multishot_recv() const noexcept override { return false; }
+    [[nodiscard]] bool multishot_recv() const noexcept override { return true; }
 
     bool submit(io_operation& op, int& result) override {
-        if (op.multishot && op.opcode != io_opcode::accept) {
-            throw std::invalid_argument("epoll: only accept can be multishot");
+        if (op.multishot && op.opcode != io_opcode::accept && op.opcode != io_opcode::recv) {
+            throw std::invalid_argument("epoll: only accept and recv can be multishot");
         }
         if (op.fd < 0) {
             result = -EBADF;
@@ -237,10 +244,13 @@ public:
     }
 
 private:
-    /// A multishot accept never completes at once: it joins the list, and if the listener is
-    /// not known to be drained, the next poll tries it (an edge-triggered listener that is ready
-    /// already gives no new edge).
+    /// A multishot operation never completes at once: it joins the list, and if the descriptor
+    /// is not known to be drained, the next poll tries it (an edge-triggered descriptor that is
+    /// ready already gives no new edge).
     bool submit_multishot(io_operation& op) {
+        if (op.opcode == io_opcode::recv && !scratch_) {
+            scratch_ = std::make_unique_for_overwrite<char[]>(scratch_size);
+        }
         fd_entry& entry = entry_for(op.fd);
         if (!entry.registered) register_fd(op.fd, entry);
         if (entry.input_ready && entry.input.head == nullptr) kicked_.push_back(op.fd);
@@ -297,16 +307,25 @@ private:
                 return n == 0 ? -EAGAIN : (p.revents & (op.flags | POLLERR | POLLHUP | POLLNVAL));
             }
             default: {
-                const int r = sys::perform(op);
+                // A multishot recv receives into the scratch buffer (see deliver).
+                const bool chunk = op.multishot && op.opcode == io_opcode::recv;
+                const std::uint64_t asked = chunk ? scratch_size : op.length;
+                const int r =
+                    chunk ? sys::recv_into(op, scratch_.get(), scratch_size) : sys::perform(op);
                 // A short read from a stream drained the socket: the next read would say EAGAIN.
                 if (r > 0 && (op.opcode == io_opcode::recv || op.opcode == io_opcode::read) &&
-                    (op.hints & io_hint_stream) && static_cast<std::uint64_t>(r) < op.length) {
+                    (op.hints & io_hint_stream) && static_cast<std::uint64_t>(r) < asked) {
                     fd_entry& entry = fds_[static_cast<std::size_t>(op.fd)];
                     if (!entry.input_closed) entry.input_ready = false;
                 }
                 return r;
             }
         }
+    }
+
+    /// A multishot operation's final result: an error, or a recv's end of file.
+    static bool is_final(const io_operation& op, int result) noexcept {
+        return result < 0 || (result == 0 && op.opcode == io_opcode::recv);
     }
 
     /// An edge on `fd`: retries its waiting operations in order until one would block.
@@ -318,25 +337,36 @@ private:
             wait_list& list = input ? entry.input : entry.output;
             io_operation* op = list.head;
             if (!op) return;
+            // A short read drained the socket (attempt): the next call would say EAGAIN, and the
+            // next edge will say when more came.
+            if (input && !entry.input_ready) return;
             const int result = attempt(*op, /*first=*/false);
             if (result == -EAGAIN) {
                 (input ? entry.input_ready : entry.output_ready) = false;
                 return;
             }
-            if (op->multishot && result >= 0) {
+            if (op->multishot && !is_final(*op, result)) {
                 // One result of many: the operation stays first in the list, and goes on.
-                op->more = true;
-                delivering_ = op;
-                op->complete(op, result);
-                delivering_ = nullptr;
-                if (!op->cancelling) continue;
-                result_of_cancel(*op);
+                deliver(*op, result);
+                if (op->cancelling) result_of_cancel(*op);
                 continue;
             }
             unlink(*op);
             op->more = false;
             op->complete(op, result);
         }
+    }
+
+    /// One result of a multishot operation (`more` set). A received chunk is at `buffer` during
+    /// the callback only, as in io_uring's provided buffer: the next recv overwrites it.
+    void deliver(io_operation& op, int result) noexcept {
+        const bool chunk = op.opcode == io_opcode::recv;
+        if (chunk) op.buffer = scratch_.get();
+        op.more = true;
+        delivering_ = &op;
+        op.complete(&op, result);
+        delivering_ = nullptr;
+        if (chunk) op.buffer = nullptr;
     }
 
     /// A multishot operation that cancelled itself from its callback: its final completion.
@@ -376,8 +406,15 @@ private:
     std::atomic<bool> wake_pending_{false};
     std::vector<fd_entry> fds_;
     std::size_t in_flight_ = 0;
-    /// Descriptors whose multishot accept must be tried at the next poll (submit_multishot).
+    /// Descriptors whose multishot operation must be tried at the next poll (submit_multishot).
     std::vector<int> kicked_;
+    /// Where every multishot recv of the loop receives, made by the first one. One is enough:
+    /// callbacks run one at a time, and each copies its chunk out before the next recv. 64 KiB
+    /// is what one recv of a busy TCP socket commonly holds (a loopback or GRO-merged segment is
+    /// up to 64 KiB), so a bulk transfer costs few system calls, and a short read still means
+    /// "drained"; paid once per loop, not per connection, and only its touched pages are resident.
+    static constexpr std::size_t scratch_size = 64 * 1024;
+    std::unique_ptr<char[]> scratch_;
     /// The multishot operation whose callback is running (see cancel).
     io_operation* delivering_ = nullptr;
 };

@@ -2,6 +2,7 @@
 // The non-blocking system call behind each operation, for the epoll backend (io_uring makes
 // them in the kernel). Each returns its result or -errno, as a completion would.
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 
 #include <sys/socket.h>
@@ -88,6 +89,16 @@ inline int perform(io_operation& op) noexcept {
         if (r >= 0) return static_cast<int>(r);
         if (errno == EINTR) continue;
         return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+    }
+}
+
+/// `op`'s recv into `buffer` instead of its own: a multishot recv, whose bytes land in the
+/// backend's buffer. MSG_DONTWAIT: the loop never blocks, whatever the socket's mode.
+inline int recv_into(const io_operation& op, void* buffer, std::size_t length) noexcept {
+    for (;;) {
+        const long r = ::recv(op.fd, buffer, length, static_cast<int>(op.flags) | MSG_DONTWAIT);
+        if (r >= 0) return static_cast<int>(r);
+        if (errno != EINTR) return errno == EWOULDBLOCK ? -EAGAIN : -errno;
     }
 }
 

@@ -45,7 +45,8 @@ inline constexpr std::uint8_t io_hint_stream = 1;
 /// stays in flight and more results will come; false, this was its final completion (an error,
 /// end of file, -ECANCELED, or the kernel stopping it, which may also come with a result: the
 /// owner submits it again if it wants more). A multishot recv takes no buffer: the bytes are at
-/// `buffer` during the callback only (the loop's provided buffer, given back when it returns).
+/// `buffer` during the callback only (io_uring: the loop's provided buffer, given back when it
+/// returns; epoll: the backend's scratch buffer, which the next recv overwrites).
 struct io_operation {
     /// Called exactly once per submission that did not complete at once (a multishot one: once
     /// per result, the last with `more` false), on the loop's thread, from inside the backend
