@@ -35,10 +35,10 @@ class socket;
 /// leave? On epoll (and on a pipe), `write` sends at once what the descriptor takes, as
 /// asyncio's does. A socket's on io_uring goes to the kernel with the loop's next poll, in the
 /// one system call that submits everything the iteration queued and waits: no system call of
-/// its own (the loop polls as soon as the running task suspends). Each `write` queues its bytes as one piece, so writes of concurrent
-/// tasks never interleave inside one another. Backpressure is `drain`'s: it waits while more
-/// than the high-water mark is queued, until the queue is down to the low-water mark (64 KiB
-/// and 16 KiB by default, `set_write_buffer_limits`).
+/// its own (the loop polls as soon as the running task suspends). Each `write` queues its bytes as
+/// one piece, so writes of concurrent tasks never interleave inside one another. Backpressure is
+/// `drain`'s: it waits while more than the high-water mark is queued, until the queue is down to
+/// the low-water mark (64 KiB and 16 KiB by default, `set_write_buffer_limits`).
 ///
 /// Cancel safety: `write` does not suspend. `drain` and `wait_closed` are cancel safe: cancelled,
 /// they leave the queued bytes queued and going out.
