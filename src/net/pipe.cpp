@@ -38,7 +38,7 @@ std::shared_ptr<stream_connection> stream_connection::make_pipe(int fd, std::siz
     if (!(flags & O_NONBLOCK) && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
         throw_io_error(errno, who);
     }
-    std::shared_ptr<stream_connection> c(new stream_connection(limit, loop));
+    auto c = std::make_shared<stream_connection>(made_by_make{}, limit, loop);
     // Nothing throws from here: the descriptor is the connection's.
     c->is_pipe_ = true;
     // A short read from a regular file means its end, not "drained, wait for an edge" (epoll

@@ -96,30 +96,10 @@ public:
     }
 
 private:
-    /// One running handler, counted in `active` from the accept until its task's frame goes:
-    /// a coroutine parameter, so that a task destroyed before it ever ran (cancelled at once,
-    /// the loop closing) still counts itself out.
-    class client_ticket {
-    public:
-        explicit client_ticket(std::shared_ptr<server_state> state) noexcept
-            : state_(std::move(state)) {
-            ++state_->active;
-        }
-        client_ticket(client_ticket&& other) noexcept = default;
-        client_ticket& operator=(client_ticket&&) = delete;
-        ~client_ticket() {
-            if (state_) state_->client_done();
-        }
-        server_state& state() const noexcept { return *state_; }
-
-    private:
-        std::shared_ptr<server_state> state_;
-    };
-
     static task<void> accept_loop(std::shared_ptr<server_state> self, std::size_t index);
-    static task<void> run_client(client_ticket ticket,
-                                 std::shared_ptr<stream_connection> connection);
     void start_client(net::socket connection);
+    /// The done callback of a handler's task: reports its exception, counts it out.
+    void client_finished(const task_handle<void>& handler_task) noexcept;
     void forget_gone_clients();
 };
 
@@ -175,44 +155,62 @@ task<void> server_state::accept_loop(std::shared_ptr<server_state> self, std::si
 }
 
 void server_state::start_client(net::socket connection) {
+    std::shared_ptr<stream_connection> c;
     try {
-        std::shared_ptr<stream_connection> c =
-            stream_connection::make(std::move(connection), options.limit);
+        c = stream_connection::make(std::move(connection), options.limit);
         forget_gone_clients();
         clients.push_back(c);
-        create_task(run_client(client_ticket(shared_from_this()), std::move(c)));
     } catch (...) {
         // Out of memory for this client: it is closed; the server goes on.
         loop->call_exception_handler(
             {"Error on setting up a connection", std::current_exception(), {}});
+        return;
     }
+    // The handler's own task, watched by a done callback as asyncio's start_server does: no
+    // wrapper task, whose frame an idle connection would carry besides the handler's. Counted
+    // in `active` from here until that callback has run.
+    ++active;
+    task_handle<void> handler_task;
+    try {
+        net::stream_reader reader(c);
+        net::stream_writer writer(std::move(c));  // the handles own it: dropped, it closes
+        handler_task = create_task(handler->call(std::move(reader), std::move(writer)));
+    } catch (...) {
+        // The handler threw before its coroutine began (or out of memory for its task).
+        loop->call_exception_handler(
+            {"Unhandled exception in client_connected_cb", std::current_exception(), {}});
+        client_done();
+        return;
+    }
+    try {
+        handler_task.add_done_callback(
+            [self = shared_from_this()](task_handle<void>& t) { self->client_finished(t); });
+    } catch (...) {
+        // Out of memory for the callback: the handler cannot be watched, so it does not run
+        // (cancelled before its first step, its streams close).
+        handler_task.cancel();
+        loop->call_exception_handler(
+            {"Error on setting up a connection", std::current_exception(), {}});
+        client_done();
+    }
+}
+
+void server_state::client_finished(const task_handle<void>& handler_task) noexcept {
+    // A handler's error is its own: reported, and the server goes on (asyncio's message).
+    // Retrieving it here also keeps it from being reported again as never retrieved.
+    if (!handler_task.cancelled()) {
+        if (std::exception_ptr failure = handler_task.exception()) {
+            loop->call_exception_handler(
+                {"Unhandled exception in client_connected_cb", failure, {}});
+        }
+    }
+    client_done();
 }
 
 void server_state::forget_gone_clients() {
     // Amortized: only once the list has doubled since the last sweep.
     if (clients.size() < 16 || clients.size() < 2 * (active + 1)) return;
     std::erase_if(clients, [](const std::weak_ptr<stream_connection>& w) { return w.expired(); });
-}
-
-task<void> server_state::run_client(client_ticket ticket,
-                                    std::shared_ptr<stream_connection> connection) {
-    server_state* const self = &ticket.state();
-    std::exception_ptr failure;
-    try {
-        net::stream_reader reader(connection);
-        net::stream_writer writer(connection);
-        connection.reset();  // the handles own it: when the handler drops them, it closes
-        co_await self->handler->call(std::move(reader), std::move(writer));
-    } catch (const cancelled_error&) {
-        throw;
-    } catch (...) {
-        failure = std::current_exception();
-    }
-    // A handler's error is its own: reported, and the server goes on (asyncio's message).
-    if (failure) {
-        self->loop->call_exception_handler(
-            {"Unhandled exception in client_connected_cb", failure, {}});
-    }
 }
 
 namespace {

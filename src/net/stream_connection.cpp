@@ -35,7 +35,7 @@ std::shared_ptr<stream_connection> stream_connection::make(net::socket connected
     // Binds the socket to this loop: the transport submits on its descriptor directly, and the
     // socket's close() must know the loop to cancel that send and forget the descriptor.
     connected.bind_to_running_loop();
-    std::shared_ptr<stream_connection> c(new stream_connection(limit, loop));
+    auto c = std::make_shared<stream_connection>(made_by_make{}, limit, loop);
     c->socket_ = std::move(connected);
     c->queue_first_ = loop.io().batches_submissions();
     // Read once, as asyncio's transport does: they stay known after the socket is closed.
@@ -50,12 +50,8 @@ std::shared_ptr<stream_connection> stream_connection::make(net::socket connected
     return c;
 }
 
-stream_connection::stream_connection(std::size_t limit, event_loop& loop)
+stream_connection::stream_connection(made_by_make, std::size_t limit, event_loop& loop)
     : loop_(&loop), limit_(limit) {
-    resumed.set();
-    idle.set();
-    op_.owner = this;
-    op_.complete = &on_sent;
     deferred_.owner = this;
     static constexpr ready_ops deferred_ops{&run_deferred, &discard_deferred};
     deferred_.ops = &deferred_ops;
@@ -80,7 +76,7 @@ void stream_connection::drop_handle() noexcept {
     if (--handles_ != 0) return;
     // From here on, a send in flight holds the state (the queue it points into) itself. The
     // handle being dropped still holds it, so shared_from_this cannot fail.
-    if (op_.in_flight && !in_flight_ref_) in_flight_ref_ = shared_from_this();
+    if (sending() && !in_flight_ref_) in_flight_ref_ = shared_from_this();
     close();
 }
 
@@ -91,13 +87,13 @@ void stream_connection::close() noexcept {
     state_ = state::closing;
     // With a send in flight, the transport closes it once the queue is sent (went_idle); with a
     // sendfile running, end_sendfile does.
-    if (!op_.in_flight && !sendfile_active_) went_idle(caller::task);
+    if (!sending() && !sendfile_active_) went_idle(caller::task);
 }
 
 void stream_connection::abort() noexcept {
     if (state_ == state::closed) return;
     discard_queue_ = true;
-    if (!op_.in_flight) {
+    if (!sending()) {
         queue_.clear();
         front_sent_ = 0;
     }
@@ -108,7 +104,7 @@ void stream_connection::abort() noexcept {
 void stream_connection::fail(std::exception_ptr error, caller from) noexcept {
     if (!error_) error_ = std::move(error);
     discard_queue_ = true;
-    if (!op_.in_flight) {
+    if (!sending()) {
         queue_.clear();
         front_sent_ = 0;
     }
@@ -127,9 +123,7 @@ void stream_connection::close_now() noexcept {
     // the queue stays alive until then) and a reader's receive, which then reads end of file.
     close_fd();
     paused_ = false;
-    resumed.set();
-    idle.set();
-    closed_event.set();
+    notify_changed();
 }
 
 void stream_connection::defer(deferred_close close) noexcept {
@@ -189,13 +183,13 @@ std::size_t stream_connection::send_now(std::string_view data) {
 void stream_connection::write(std::string_view data) {
     check_writable();
     if (data.empty()) return;
-    if (queue_.empty() && !op_.in_flight && !queue_first_) {
+    if (queue_.empty() && !sending() && !queue_first_) {
         data.remove_prefix(send_now(data));
         if (data.empty()) return;
     }
     enqueue(data);
     update_flow();
-    if (!op_.in_flight) flush(caller::task);
+    if (!sending()) flush(caller::task);
 }
 
 void stream_connection::write(std::string&& data) {
@@ -207,7 +201,7 @@ void stream_connection::write(std::string&& data) {
     check_writable();
     if (data.empty()) return;
     // Queue the string itself (no copy), its prefix sent now counted in front_sent_.
-    if (queue_.empty() && !op_.in_flight && !queue_first_) {
+    if (queue_.empty() && !sending() && !queue_first_) {
         const std::size_t n = send_now(data);
         if (n == data.size()) return;
         front_sent_ = n;
@@ -217,7 +211,7 @@ void stream_connection::write(std::string&& data) {
     }
     queue_.push_back(std::move(data));
     update_flow();
-    if (!op_.in_flight) flush(caller::task);
+    if (!sending()) flush(caller::task);
 }
 
 void stream_connection::enqueue(std::string_view data) {
@@ -241,7 +235,7 @@ void stream_connection::write_eof() {
         return;
     }
     write_eof_ = eof_state::pending;
-    if (queue_.empty() && !op_.in_flight && !sendfile_active_) shutdown_write();
+    if (queue_.empty() && !sending() && !sendfile_active_) shutdown_write();
 }
 
 void stream_connection::begin_sendfile() {
@@ -285,19 +279,16 @@ void stream_connection::set_limits(std::size_t high, std::size_t low) noexcept {
 
 void stream_connection::update_flow() noexcept {
     // asyncio's pause_writing / resume_writing, with the same marks: pause above high, resume
-    // at or below low.
-    if (queued_ == 0) {
-        idle.set();
-    } else {
-        idle.clear();
-    }
+    // at or below low. Waiters are woken when what they wait for may have come: resumed, or
+    // the queue empty.
+    bool resumed = false;
     if (!paused_ && queued_ > high_) {
         paused_ = true;
-        resumed.clear();
     } else if (paused_ && queued_ <= low_) {
         paused_ = false;
-        resumed.set();
+        resumed = true;
     }
+    if (resumed || queued_ == 0) notify_changed();
 }
 
 // ---- the transport ----------------------------------------------------------------------------
@@ -313,7 +304,10 @@ void stream_connection::flush(caller from) noexcept {
                 went_idle(from);
                 return;
             }
+            vector_->op.owner = this;
+            vector_->op.complete = &on_sent;
         }
+        send_operation& op = vector_->op;
         iovec* const iov = vector_->iov;
         std::size_t n = 0;
         queue_.for_each_first(max_iov, [&](std::string& chunk) {
@@ -323,26 +317,26 @@ void stream_connection::flush(caller from) noexcept {
             ++n;
         });
         iov_chunks_ = n;
-        op_.fd = fd();
-        op_.flags = 0;
+        op.fd = fd();
+        op.flags = 0;
         if (is_pipe_) {
-            op_.opcode = io_opcode::writev;
-            op_.buffer = iov;
-            op_.length = n;
-            op_.offset = ~std::uint64_t{0};  // the current position (a pipe has none)
-            op_.hints = stream_hint_ ? io_hint_stream : 0;
+            op.opcode = io_opcode::writev;
+            op.buffer = iov;
+            op.length = n;
+            op.offset = ~std::uint64_t{0};  // the current position (a pipe has none)
+            op.hints = stream_hint_ ? io_hint_stream : 0;
         } else {
             msghdr& message = vector_->message;
             message = msghdr{};
             message.msg_iov = iov;
             message.msg_iovlen = n;
-            op_.opcode = io_opcode::sendmsg;
-            op_.buffer = &message;
+            op.opcode = io_opcode::sendmsg;
+            op.buffer = &message;
         }
         int result = 0;
         bool done = false;
         try {
-            done = loop_->io().submit(op_, result);
+            done = loop_->io().submit(op, result);
         } catch (...) {
             iov_chunks_ = 0;
             fail(std::current_exception(), from);
@@ -362,6 +356,8 @@ void stream_connection::flush(caller from) noexcept {
 }
 
 void stream_connection::on_sent(io_operation* op, int result) noexcept {
+    // `op` is the send_vector's: flush or went_idle may free it, and neither backend touches an
+    // operation after its final completion.
     stream_connection& self = *static_cast<send_operation*>(op)->owner;
     self.iov_chunks_ = 0;
     if (self.sent(result, caller::completion)) {

@@ -22,9 +22,8 @@ namespace {
 /// flight (`sendfile`, which must not interleave with queued bytes).
 enum class writer_wait : std::uint8_t { drained, flushed };
 
-/// Waits for `what`. `paused()`/`resumed` and `flushed()`/`idle` are the two conditions and the
-/// events set whenever they may have become true (and when the connection ends); every waiter
-/// wakes and looks again. Errors: the connection's error; `connection_reset_error` ("Connection
+/// Waits for `what`: `!paused()` or `flushed()`, looked at again whenever the connection's
+/// `changed` event wakes its waiters (and when the connection ends). Errors: the connection's error; `connection_reset_error` ("Connection
 /// lost", as asyncio's drain, also when we closed it ourselves).
 task<void> wait_writer(std::shared_ptr<stream_connection> c, writer_wait what) {
     for (;;) {
@@ -34,7 +33,7 @@ task<void> wait_writer(std::shared_ptr<stream_connection> c, writer_wait what) {
                                                                     : "sendfile: Connection lost");
         }
         if (what == writer_wait::drained ? !c->paused() : c->flushed()) co_return;
-        co_await (what == writer_wait::drained ? c->resumed : c->idle).wait();
+        co_await c->changed.wait();
     }
 }
 
@@ -55,7 +54,7 @@ task<std::uint64_t> copy_file(std::shared_ptr<stream_connection> c, file& source
 }
 
 task<void> wait_until_closed(std::shared_ptr<stream_connection> c) {
-    while (c->current_state() != stream_connection::state::closed) co_await c->closed_event.wait();
+    while (c->current_state() != stream_connection::state::closed) co_await c->changed.wait();
     if (c->error()) std::rethrow_exception(c->error());
 }
 
