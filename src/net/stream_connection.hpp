@@ -175,7 +175,6 @@ public:
     void sendfile_write(std::string&& data);
 
 private:
-
     // The descriptor, whichever transport holds it.
     [[nodiscard]] int fd() const noexcept { return is_pipe_ ? pipe_.get() : socket_.fd(); }
     [[nodiscard]] bool fd_open() const noexcept { return fd() >= 0; }

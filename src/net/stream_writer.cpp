@@ -23,8 +23,9 @@ namespace {
 enum class writer_wait : std::uint8_t { drained, flushed };
 
 /// Waits for `what`: `!paused()` or `flushed()`, looked at again whenever the connection's
-/// `changed` event wakes its waiters (and when the connection ends). Errors: the connection's error; `connection_reset_error` ("Connection
-/// lost", as asyncio's drain, also when we closed it ourselves).
+/// `changed` event wakes its waiters (and when the connection ends). Errors: the connection's
+/// error; `connection_reset_error` ("Connection lost", as asyncio's drain, also when we closed it
+/// ourselves).
 task<void> wait_writer(std::shared_ptr<stream_connection> c, writer_wait what) {
     for (;;) {
         if (c->error()) std::rethrow_exception(c->error());
