@@ -85,8 +85,18 @@ public:
     /// no operation keeps a closed socket alive.
     virtual void cancel_fd(int fd) noexcept = 0;
 
-    /// Forgets `fd`, whose operations have all completed, just before it is closed.
-    virtual void forget_fd(int fd) noexcept = 0;
+    /// What becomes of a descriptor the backend forgets.
+    enum class fd_fate : std::uint8_t {
+        /// Closed right after: a registration with the kernel goes with the close (epoll drops
+        /// a file from its interest list when its last descriptor closes), so undoing it would
+        /// be a system call for nothing.
+        closing,
+        /// Kept open by someone else (released, moved to another loop, handed to a thread):
+        /// its registration is undone now.
+        stays_open,
+    };
+    /// Forgets `fd`, whose operations have all completed: before it is closed or handed on.
+    virtual void forget_fd(int fd, fd_fate fate) noexcept = 0;
 
     /// Cancels every in-flight operation and runs every final completion: when the loop closes,
     /// before any frame or buffer an operation may touch is freed.

@@ -29,32 +29,34 @@ int loop_fd::bind_to_running_loop(const char* what) {
     if (loop_ != running) [[unlikely]] {
         // Moving: the old loop forgets the descriptor, whose registration there would otherwise
         // go stale. Forget, not cancel: nothing may be in flight there while it moves.
-        if (fd_ >= 0 && reachable(loop_)) loop_->io().forget_fd(fd_);
+        if (fd_ >= 0 && reachable(loop_))
+            loop_->io().forget_fd(fd_, io_backend::fd_fate::stays_open);
         loop_ = running;
-        if (fd_ >= 0) loop_->io().forget_fd(fd_);
+        if (fd_ >= 0) loop_->io().forget_fd(fd_, io_backend::fd_fate::stays_open);
     }
     return fd_;
 }
 
-void loop_fd::unbind() noexcept {
+void loop_fd::unbind(then next) noexcept {
     if (fd_ >= 0 && reachable(loop_)) {
         // Cancel first: a pending io_uring receive holds the file, and would keep a connection
         // open (no FIN sent) until it completed. Then forget, before the number can name another
         // descriptor.
         loop_->io().cancel_fd(fd_);
-        loop_->io().forget_fd(fd_);
+        loop_->io().forget_fd(fd_, next == then::close ? io_backend::fd_fate::closing
+                                                       : io_backend::fd_fate::stays_open);
     }
     loop_ = nullptr;
 }
 
 void loop_fd::close() noexcept {
     if (fd_ < 0) return;
-    unbind();
+    unbind(then::close);
     ::close(std::exchange(fd_, -1));
 }
 
 int loop_fd::release() noexcept {
-    unbind();
+    unbind(then::keep_open);
     return std::exchange(fd_, -1);
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// An address a connection keeps for its whole life (its peer's, its own), in 40 bytes where a
+// An address a connection keeps once asked (its peer's, its own), in 48 bytes where a
 // `net::address` takes 136: an idle connection's memory is what a server with many of them
 // pays (docs/architecture.md, "Streams"). Up to the size of an IPv6 address, the bytes are kept
 // inline; a longer one (a Unix path) on the heap.
@@ -27,6 +27,7 @@ public:
         }
     }
 
+    [[nodiscard]] bool known() const noexcept { return known_; }
     /// The address, if it was known. Errors: `std::bad_alloc` (never for the stored bytes
     /// themselves, which fit an address by construction).
     [[nodiscard]] std::optional<net::address> get() const {

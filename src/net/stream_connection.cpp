@@ -38,15 +38,6 @@ std::shared_ptr<stream_connection> stream_connection::make(net::socket connected
     auto c = std::make_shared<stream_connection>(made_by_make{}, limit, loop);
     c->socket_ = std::move(connected);
     c->queue_first_ = loop.io().batches_submissions();
-    // Read once, as asyncio's transport does: they stay known after the socket is closed.
-    try {
-        c->peer_ = compact_address(c->socket_.peer_address());
-    } catch (const io_error&) {  // ENOTCONN: the peer is already gone
-    }
-    try {
-        c->local_ = compact_address(c->socket_.local_address());
-    } catch (const io_error&) {
-    }
     return c;
 }
 
@@ -62,6 +53,25 @@ stream_connection::~stream_connection() {
     // gone (`in_flight_ref_`), or the loop closing has reaped it. The descriptor's own close
     // cancels and forgets what a reader left.
     close_fd();
+}
+
+std::optional<net::address> stream_connection::address(address_kind kind) const {
+    if (is_pipe_) return std::nullopt;
+    if (addresses_) {
+        const compact_address& kept = kind == address_kind::peer ? addresses_->peer
+                                                                 : addresses_->local;
+        if (kept.known()) return kept.get();
+    }
+    if (!socket_.is_open()) return std::nullopt;
+    std::optional<net::address> a;
+    try {
+        a = kind == address_kind::peer ? socket_.peer_address() : socket_.local_address();
+    } catch (const io_error&) {  // ENOTCONN: the peer is gone (a reset), or never connected
+        return std::nullopt;
+    }
+    if (!addresses_) addresses_ = std::make_unique<known_addresses>();
+    (kind == address_kind::peer ? addresses_->peer : addresses_->local) = compact_address(*a);
+    return a;
 }
 
 void stream_connection::close_fd() noexcept {

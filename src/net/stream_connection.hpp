@@ -111,8 +111,16 @@ public:
     [[nodiscard]] bool is_pipe() const noexcept { return is_pipe_; }
     /// The pipe's descriptor while open; -1 for a socket or once closed.
     [[nodiscard]] int pipe_fd() const noexcept { return is_pipe_ ? pipe_.get() : -1; }
-    [[nodiscard]] std::optional<net::address> peername() const { return peer_.get(); }
-    [[nodiscard]] std::optional<net::address> sockname() const { return local_.get(); }
+    /// The peer's address: asked of the socket the first time, and kept from then on (also
+    /// once the socket is closed). Empty for a pipe, and if it cannot be known (asked first
+    /// after the close, or after the peer reset the connection). Errors: `std::bad_alloc`.
+    [[nodiscard]] std::optional<net::address> peername() const {
+        return address(address_kind::peer);
+    }
+    /// The local address, as `peername`.
+    [[nodiscard]] std::optional<net::address> sockname() const {
+        return address(address_kind::local);
+    }
 
     // ---- reading (stream_reader.cpp) --------------------------------------------------------
 
@@ -239,8 +247,15 @@ private:
     /// pipes, whose writes are rare and whose callers expect EPIPE from the write itself), a
     /// write sends what the descriptor takes at once, as asyncio's does.
     bool queue_first_ = false;
-    compact_address peer_;
-    compact_address local_;
+    /// The addresses, once asked: not read when the connection is made, as asyncio's transport
+    /// does (two system calls per connection, and 96 bytes, that most connections never use).
+    struct known_addresses {
+        compact_address peer;
+        compact_address local;
+    };
+    mutable std::unique_ptr<known_addresses> addresses_;
+    enum class address_kind : std::uint8_t { peer, local };
+    std::optional<net::address> address(address_kind kind) const;
     std::exception_ptr error_;
     int handles_ = 0;
     state state_ = state::open;

@@ -170,7 +170,8 @@ bool process::try_reap() noexcept {
 
 void process::reap_or_hand_off() noexcept {
     if (pidfd_ < 0) return;
-    if (event_loop* loop = detail::running_loop) loop->io().forget_fd(pidfd_);
+    if (event_loop* loop = detail::running_loop)
+        loop->io().forget_fd(pidfd_, detail::io_backend::fd_fate::stays_open);
     if (!try_reap()) {
         // Still running, and nobody will wait for it: a thread waits, so that it never stays a
         // zombie (asyncio's ThreadedChildWatcher does the same for every child).

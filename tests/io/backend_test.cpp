@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -185,7 +186,9 @@ protected:
         op_.hints = corio::detail::io_hint_stream;
     }
     void TearDown() override {
-        backend_->forget_fd(mine_);  // ends the receive if a test left it armed
+        backend_->forget_fd(mine_,
+                            corio::detail::io_backend::fd_fate::closing);  // ends the receive if a
+                                                                           // test left it armed
         ::close(mine_);
         close_peer();
     }
@@ -360,3 +363,51 @@ TEST_F(EpollMultishotRecv, ADrainedSocketIsNotReadAgainUntilItsNextEdge) {
 }
 
 }  // namespace
+
+TEST(EpollBackend, AFileKeptOpenByADupCannotWakeTheNextDescriptorWithItsNumber) {
+    // Closing a descriptor leaves epoll's interest list with the close, not with a system call
+    // of its own; a dup keeps the file, and its registration, alive under the old number. Its
+    // events must not be taken for those of the descriptor that reuses the number.
+    std::unique_ptr<io_backend> backend = corio::detail::make_epoll_backend();
+    int old_pair[2];
+    int new_pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, old_pair), 0);
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, new_pair), 0);
+    const int number = old_pair[0];
+    const int dup_of_old = ::dup(number);
+    ASSERT_GE(dup_of_old, 0);
+
+    recorder first;  // registers `number` with the backend, then is cancelled
+    first.complete = &record;
+    first.opcode = corio::detail::io_opcode::poll;
+    first.fd = number;
+    first.flags = POLLIN;
+    int result = 0;
+    ASSERT_FALSE(backend->submit(first, result));
+    backend->cancel_fd(number);
+    EXPECT_EQ(first.final_result, -ECANCELED);
+    backend->forget_fd(number, io_backend::fd_fate::closing);
+    // The number now names the new socket; the old file lives on through the dup.
+    ASSERT_EQ(::dup2(new_pair[0], number), number);
+    ::close(new_pair[0]);
+
+    recorder waiting;
+    waiting.complete = &record;
+    waiting.opcode = corio::detail::io_opcode::poll;
+    waiting.fd = number;
+    waiting.flags = POLLIN;
+    ASSERT_FALSE(backend->submit(waiting, result));
+    // Bytes for the old file: its event comes, and is ignored.
+    ASSERT_EQ(::send(old_pair[1], "x", 1, MSG_NOSIGNAL), 1);
+    backend->poll(std::chrono::milliseconds(50));
+    EXPECT_EQ(waiting.finals, 0);
+    EXPECT_TRUE(waiting.in_flight);
+    // Bytes for the new one wake it.
+    ASSERT_EQ(::send(new_pair[1], "y", 1, MSG_NOSIGNAL), 1);
+    for (int i = 0; i < 5 && waiting.finals == 0; ++i) backend->poll(std::chrono::seconds(5));
+    EXPECT_EQ(waiting.finals, 1);
+    EXPECT_EQ(waiting.final_result, POLLIN);
+
+    backend->forget_fd(number, io_backend::fd_fate::closing);
+    for (int fd : {number, dup_of_old, old_pair[1], new_pair[1]}) ::close(fd);
+}

@@ -164,10 +164,15 @@ public:
     /// Errors: the error that ended the connection, if one did (as asyncio raises it).
     [[nodiscard]] task<void> wait_closed();
 
-    /// The peer's address (asyncio's `get_extra_info("peername")`), read when the connection was
-    /// made; empty if it could not be, and for a pipe.
+    /// The peer's address (asyncio's `get_extra_info("peername")`): asked of the socket the first
+    /// time, then kept, so it stays known once the connection is closed. asyncio reads it when
+    /// the connection is made; here a connection that never asks pays nothing (two system calls
+    /// and 96 bytes per connection), so a first ask after the close, or after the peer reset the
+    /// connection, finds it empty: ask at the start to log it at the end. Empty for a pipe.
+    ///
+    /// Errors: `std::bad_alloc`.
     [[nodiscard]] std::optional<address> peername() const;
-    /// The local address (asyncio's `get_extra_info("sockname")`); empty if unknown or a pipe.
+    /// The local address (asyncio's `get_extra_info("sockname")`), as `peername`.
     [[nodiscard]] std::optional<address> sockname() const;
     /// `peername()` for "peername", `sockname()` for "sockname", empty for other keys (for a
     /// pipe's "pipe", see `pipe_fd`).

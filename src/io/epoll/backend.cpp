@@ -84,7 +84,15 @@ struct fd_entry {
     /// The peer's end of file (or an error) was seen: input stays ready for good, whatever a
     /// short read suggests, since no further edge will come.
     bool input_closed = false;
+    /// Counts the descriptors this number has named; the registration's tag carries it, so that
+    /// an event of a file the number named before is known stale (see forget_fd).
+    std::uint32_t generation = 0;
 };
+
+/// An event's tag: the descriptor, and the generation of its entry when it was registered.
+constexpr std::uint64_t tag_of(int fd, std::uint32_t generation) noexcept {
+    return static_cast<std::uint32_t>(fd) | (std::uint64_t{generation} << 32);
+}
 
 class epoll_backend final : public io_backend {
 public:
@@ -130,7 +138,13 @@ public:
                 wake_pending_.store(false);
                 continue;
             }
-            const int fd = static_cast<int>(events[i].data.u64);
+            const int fd = static_cast<int>(events[i].data.u64 & 0xffffffffu);
+            // A file this number named before (closed in this batch, or kept open by a dup of
+            // its descriptor): nothing here waits on it.
+            if (static_cast<std::size_t>(fd) >= fds_.size() ||
+                fds_[fd].generation != events[i].data.u64 >> 32) {
+                continue;
+            }
             const std::uint32_t e = events[i].events;
             if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
                 fds_[fd].input_ready = true;
@@ -229,12 +243,20 @@ public:
         }
     }
 
-    void forget_fd(int fd) noexcept override {
+    void forget_fd(int fd, fd_fate fate) noexcept override {
         if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
         cancel_fd(fd);
         fd_entry& entry = fds_[fd];
-        if (entry.registered) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+        // A descriptor about to be closed leaves the interest list with its close: no
+        // EPOLL_CTL_DEL, a system call per connection saved (Asio does the same). Unless a dup
+        // of it keeps the file open: then the file stays registered under this number, and its
+        // events, tagged with the old generation, are ignored.
+        if (entry.registered && fate == fd_fate::stays_open) {
+            ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+        }
+        const std::uint32_t next = entry.generation + 1;
         entry = fd_entry{};
+        entry.generation = next;
     }
 
     void cancel_all() noexcept override {
@@ -271,7 +293,7 @@ private:
     bool register_fd(int fd, fd_entry& entry) {
         epoll_event ev{};
         ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-        ev.data.u64 = static_cast<std::uint64_t>(fd);
+        ev.data.u64 = tag_of(fd, entry.generation);
         // EEXIST: registered already, and still (see submit).
         if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0 && errno != EEXIST) {
             if (errno == EPERM) return false;

@@ -185,7 +185,7 @@ public:
         io_uring_submit_and_get_events(&ring_);
     }
 
-    void forget_fd(int) noexcept override {}
+    void forget_fd(int, fd_fate) noexcept override {}
 
     void cancel_all() noexcept override {
         if (!ring_ready_ || !ring_usable()) return;

@@ -77,8 +77,11 @@ public:
     [[nodiscard]] int release() noexcept;
 
 private:
+    /// What the caller does with the descriptor next (a backend need not undo a registration
+    /// that the close undoes).
+    enum class then : std::uint8_t { close, keep_open };
     /// Cancels and forgets the descriptor on its loop, if that loop is still alive and open.
-    void unbind() noexcept;
+    void unbind(then next) noexcept;
 
     int fd_ = -1;
     event_loop* loop_ = nullptr;
