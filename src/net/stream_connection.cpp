@@ -58,8 +58,8 @@ stream_connection::~stream_connection() {
 std::optional<net::address> stream_connection::address(address_kind kind) const {
     if (is_pipe_) return std::nullopt;
     if (addresses_) {
-        const compact_address& kept = kind == address_kind::peer ? addresses_->peer
-                                                                 : addresses_->local;
+        const compact_address& kept =
+            kind == address_kind::peer ? addresses_->peer : addresses_->local;
         if (kept.known()) return kept.get();
     }
     if (!socket_.is_open()) return std::nullopt;
