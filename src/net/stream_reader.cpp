@@ -45,7 +45,9 @@ constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
 }  // namespace
 
 std::string stream_connection::take(std::size_t n) {
-    std::string out(buffer_.get() + head_, n);
+    // In storage a sent chunk left (chunk_queue.hpp): an echo allocates nothing per message.
+    std::string out = recycled_strings::take(n);
+    out.assign(buffer_.get() + head_, n);
     discard(n);
     return out;
 }
