@@ -37,6 +37,7 @@
 #include <corio/io/detail/loop_fd.hpp>
 #include <corio/io/detail/operation.hpp>
 #include <corio/net/address.hpp>
+#include <corio/net/detail/read_request.hpp>
 #include <corio/net/socket.hpp>
 #include <corio/sync/event.hpp>
 
@@ -125,6 +126,10 @@ public:
     // ---- reading (stream_reader.cpp) --------------------------------------------------------
 
     [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
+    /// The sizes a reader's buffer starts at: a received chunk that fits the small one starts
+    /// there (a short message costs its bytes, not a page); it grows to the large one.
+    static constexpr std::size_t small_block = 512;
+    static constexpr std::size_t large_block = 16 * 1024;
     [[nodiscard]] std::size_t buffered() const noexcept { return tail_ - head_; }
     [[nodiscard]] std::string_view data() const noexcept {
         return {buffer_.get() + head_, tail_ - head_};
@@ -139,6 +144,10 @@ public:
     /// No more bytes will come (end of file, or the connection closed).
     [[nodiscard]] bool ended() const noexcept { return eof_ || state_ == state::closed; }
     class receive_awaiter;
+    /// Throws `invalid_state_error` if a task is in a read that waits for data: every read checks
+    /// first, so that bytes that woke it are not taken from under it (asyncio's error, raised
+    /// here also when bytes are buffered).
+    void check_no_reader(const char* who) const;
     /// What `receive` returns: awaitable inside a task only.
     struct receive_request {
         stream_connection* connection;
@@ -261,7 +270,12 @@ private:
     state state_ = state::open;
 
     // ---- reader ----
-    std::unique_ptr<char[]> buffer_;
+    /// A buffer's storage, of `size` bytes: from the per-thread cache of its size if it has
+    /// one (stream_receive.cpp), else new. Errors: `std::bad_alloc`.
+    static char* new_block(std::size_t size);
+    /// Gives back `block`, of `size` bytes, to its cache (or frees it).
+    static void free_block(char* block, std::size_t size) noexcept;
+    std::unique_ptr<char[]> buffer_;  ///< from new_block: released to free_block
     std::size_t capacity_ = 0;
     std::size_t head_ = 0;  ///< first unread byte
     std::size_t tail_ = 0;  ///< end of the data; a receive writes after it
@@ -325,6 +339,9 @@ private:
         /// Waits until the kernel has let go of it (the socket's close cancelled it already).
         ~receive_operation();
     };
+    friend class read_some_awaiter;
+    /// True if reads wait for the multishot receive (decided at the first read).
+    bool uses_multishot() noexcept;
     /// Arms the multishot receive. Errors: the submission's (the connection then fails).
     void arm_receive();
     static void on_received(io_operation* op, int result) noexcept;

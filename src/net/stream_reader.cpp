@@ -68,7 +68,7 @@ void stream_connection::released_bytes() noexcept {
     if (receiving_) return;  // a receive in flight writes after tail_
     head_ = tail_ = 0;
     if (capacity_ > keep_capacity) {
-        buffer_.reset();
+        free_block(buffer_.release(), capacity_);
         capacity_ = 0;
     }
 }
@@ -82,10 +82,12 @@ std::size_t stream_connection::make_room(std::size_t need) {
         head_ = 0;
         if (capacity_ - tail_ >= need) return capacity_ - tail_;
     }
-    const std::size_t size = std::max(capacity_ * 2, tail_ + need);
-    auto bigger = std::make_unique_for_overwrite<char[]>(size);
-    if (tail_ > 0) std::memcpy(bigger.get(), buffer_.get(), tail_);
-    buffer_ = std::move(bigger);
+    // Grown: to a large block (the usual case, from none or a small one), or doubled beyond.
+    const std::size_t size = std::max({capacity_ * 2, tail_ + need, large_block});
+    char* const bigger = new_block(size);
+    if (tail_ > 0) std::memcpy(bigger, buffer_.get(), tail_);
+    if (buffer_) free_block(buffer_.release(), capacity_);
+    buffer_.reset(bigger);
     capacity_ = size;
     return capacity_ - tail_;
 }
@@ -151,16 +153,8 @@ task<bool> stream_connection::receive_single(std::size_t need, std::size_t at_mo
 
 namespace {
 
-task<std::string> read_some(std::shared_ptr<stream_connection> c, std::size_t n) {
-    if (n == 0) co_return std::string();
-    while (c->buffered() == 0) {
-        const bool more = co_await c->receive(1, unbounded, "read");
-        if (!more) break;
-    }
-    co_return c->take(std::min(n, c->buffered()));
-}
-
 task<std::string> read_to_eof(std::shared_ptr<stream_connection> c) {
+    c->check_no_reader("read");
     // Everything stays buffered until the end: cancelled, nothing was consumed. (No co_await in
     // the loop's condition: GCC 12 miscompiles it.)
     for (;;) {
@@ -171,6 +165,7 @@ task<std::string> read_to_eof(std::shared_ptr<stream_connection> c) {
 }
 
 task<std::string> read_exactly(std::shared_ptr<stream_connection> c, std::size_t n) {
+    c->check_no_reader("readexactly");
     while (c->buffered() < n) {
         const bool more = co_await c->receive(n - c->buffered(), unbounded, "readexactly");
         if (!more) {
@@ -186,6 +181,7 @@ task<std::string> read_until(std::shared_ptr<stream_connection> c, std::string s
     if (separator.empty()) {
         throw std::invalid_argument("Separator should be at least one-byte string");
     }
+    c->check_no_reader(who);
     const std::size_t seplen = separator.size();
     const std::size_t limit = c->limit();
     // Where the search goes on, counted from the start of the stream: another task may take
@@ -264,7 +260,7 @@ const std::shared_ptr<detail::stream_connection>& stream_reader::connection() co
     return connection_;
 }
 
-task<std::string> stream_reader::read(std::size_t n) { return detail::read_some(connection(), n); }
+detail::read_some_request stream_reader::read(std::size_t n) { return {connection(), n}; }
 task<std::string> stream_reader::read() { return detail::read_to_eof(connection()); }
 task<std::string> stream_reader::readexactly(std::size_t n) {
     return detail::read_exactly(connection(), n);

@@ -8,12 +8,15 @@
 // would have got stays buffered for the next read. The kernel owns no memory of ours: it writes
 // into the loop's buffers only, and the operation itself lives until its final completion (the
 // connection's destructor waits for it).
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <string>
 
+#include <corio/core/errors.hpp>
 #include <corio/core/event_loop.hpp>
 #include <corio/net/errors.hpp>
 
@@ -24,16 +27,18 @@
 namespace corio::detail {
 namespace {
 
-/// Buffers of this size are kept per thread when a connection's buffer empties, so that a
-/// stream of messages, each read whole, allocates nothing in the steady state, while idle
-/// connections hold no buffer at all. Bounded: 256 of them (4 MiB of address space, resident as
-/// far as touched) per thread at most. Enough for the connections that hold bytes at once, from
+/// Blocks of the two sizes a reader's buffer starts with (`small_block`, `large_block`) are kept
+/// per thread when a connection's buffer empties, so that a stream of messages, each read whole,
+/// allocates nothing in the steady state, while idle connections hold no buffer at all. A chunk
+/// that fits the small block starts in one: the blocks many connections touch at once (each
+/// with a short message, and those of a burst of new connections) then cost their bytes, not a
+/// page each. Bounded: 256 of each (4 MiB of address space, resident as far as touched, and
+/// 128 KiB) per thread at most. Enough for the connections that hold bytes at once, from
 /// the poll that appends them to the tasks that take them: an epoll wait brings up to 128
 /// events, and the loop polls again within 61 task steps. Beyond the cache, blocks are freed
 /// and allocated again on every busy iteration, and glibc gives the top of its heap back to
 /// the kernel and faults it in again (64 blocks for 100 busy connections on epoll: 0.18 page
 /// faults per round trip, and half again the server's CPU).
-constexpr std::size_t cached_size = 16 * 1024;
 constexpr std::size_t cached_max = 256;
 
 struct buffer_cache {
@@ -43,9 +48,31 @@ struct buffer_cache {
         for (std::size_t i = 0; i < count; ++i) delete[] blocks[i];
     }
 };
-thread_local buffer_cache cache;
+thread_local buffer_cache small_cache;
+thread_local buffer_cache large_cache;
+
+buffer_cache* cache_for(std::size_t size) noexcept {
+    if (size == stream_connection::small_block) return &small_cache;
+    if (size == stream_connection::large_block) return &large_cache;
+    return nullptr;
+}
 
 }  // namespace
+
+char* stream_connection::new_block(std::size_t size) {
+    buffer_cache* const cache = cache_for(size);
+    if (cache && cache->count != 0) return cache->blocks[--cache->count];
+    return new char[size];
+}
+
+void stream_connection::free_block(char* block, std::size_t size) noexcept {
+    buffer_cache* const cache = cache_for(size);
+    if (cache && cache->count < cached_max) {
+        cache->blocks[cache->count++] = block;
+    } else {
+        delete[] block;
+    }
+}
 
 stream_connection::receive_operation::~receive_operation() {
     if (in_flight && owner && is_live_loop(owner->loop_) && !owner->loop_->is_closed()) {
@@ -58,14 +85,26 @@ stream_connection::receive_awaiter::~receive_awaiter() {
     if (task_) c_->receiving_ = false;
 }
 
+bool stream_connection::uses_multishot() noexcept {
+    if (receive_mode_ == receive_mode::unknown) {
+        // The multishot receive is recv's: a socket's only (a pipe's recv says ENOTSOCK).
+        receive_mode_ = !is_pipe_ && loop_->io().multishot_recv() ? receive_mode::multishot
+                                                                  : receive_mode::single;
+    }
+    return receive_mode_ == receive_mode::multishot;
+}
+
+void stream_connection::check_no_reader(const char* who) const {
+    if (receiving_) {
+        throw invalid_state_error(std::string(who) +
+                                  "() called while another coroutine is already waiting for "
+                                  "incoming data");
+    }
+}
+
 bool stream_connection::receive_awaiter::await_ready() {
     stream_connection& c = *c_;
-    if (c.receive_mode_ == receive_mode::unknown) {
-        // The multishot receive is recv's: a socket's only (a pipe's recv says ENOTSOCK).
-        c.receive_mode_ = !c.is_pipe_ && c.loop_->io().multishot_recv() ? receive_mode::multishot
-                                                                        : receive_mode::single;
-    }
-    if (c.receive_mode_ == receive_mode::single) {
+    if (!c.uses_multishot()) {
         single_.emplace(c.receive_single(request_->need, request_->at_most, request_->who),
                         parent_);
         return false;
@@ -125,6 +164,76 @@ void stream_connection::receive_awaiter::describe_wait(const wait_hook* h, std::
     out += "recv on fd " + std::to_string(self->c_->fd()) + " (multishot)";
 }
 
+// ---- read_some_awaiter (include/corio/net/detail/read_request.hpp) ---------------------------
+
+read_some_awaiter::~read_some_awaiter() {
+    if (task_ && c_->receive_waiter_ == task_) c_->receive_waiter_ = nullptr;
+    if (task_) c_->receiving_ = false;
+}
+
+bool read_some_awaiter::await_ready() {
+    stream_connection& c = *c_;
+    if (n_ == 0) return true;  // nothing to read: asyncio's read(0) gives b'' at once
+    c.check_no_reader("read");
+    if (c.buffered() > 0) return true;
+    if (!c.uses_multishot()) {
+        single_.emplace(c.receive_single(1, std::numeric_limits<std::size_t>::max(), "read"),
+                        parent_);
+        return false;
+    }
+    if (!c.may_receive("read")) return true;  // ended: empty
+    if (!c.receive_op_.in_flight && !c.receive_stopping_) c.arm_receive();
+    if (c.error_) std::rethrow_exception(c.error_);
+    return c.ended();  // end of file, or the connection (or loop) closed: empty
+}
+
+void read_some_awaiter::await_suspend(std::coroutine_handle<> h) noexcept {
+    if (single_) {
+        single_->await_suspend(h);
+        return;
+    }
+    static constexpr wait_ops ops{&cancel_wait, &describe_wait};
+    wait_hook::ops = &ops;
+    task_ = current_record;
+    c_->receiving_ = true;
+    c_->receive_waiter_ = task_;
+    task_->waiting_ = this;
+}
+
+std::string read_some_awaiter::await_resume() {
+    stream_connection& c = *c_;
+    if (single_) {
+        // True: bytes came into the buffer; false: the end. (A cancellation or error throws.)
+        static_cast<void>(single_->await_resume());
+    } else if (task_) {
+        c.receiving_ = false;
+        task_record_base* const task = std::exchange(task_, nullptr);
+        // Cancelled: whatever came stays buffered, the next read has it.
+        if (task->cancel_pending()) [[unlikely]] {
+            task->raise_pending_cancel();
+        }
+        // Woken with bytes, or at the end (on_received); no other read took them meanwhile
+        // (check_no_reader). Nothing buffered: the end, or the error that ended it.
+        if (c.buffered() == 0 && c.error_) std::rethrow_exception(c.error_);
+    }
+    return c.take(std::min(n_, c.buffered()));
+}
+
+bool read_some_awaiter::cancel_wait(wait_hook* h, const std::string& message) {
+    auto* self = static_cast<read_some_awaiter*>(h);
+    task_record_base* task = self->c_->receive_waiter_;
+    if (task != self->task_) return false;  // woken already
+    task->deliver_cancel(message);
+    self->c_->receive_waiter_ = nullptr;
+    task->schedule();
+    return true;
+}
+
+void read_some_awaiter::describe_wait(const wait_hook* h, std::string& out) {
+    const auto* self = static_cast<const read_some_awaiter*>(h);
+    out += "read on fd " + std::to_string(self->c_->fd()) + " (multishot)";
+}
+
 void stream_connection::arm_receive() {
     receive_op_.owner = this;
     receive_op_.complete = &on_received;
@@ -142,10 +251,10 @@ void stream_connection::arm_receive() {
 
 bool stream_connection::append(const void* data, std::size_t n) noexcept {
     try {
-        if (!buffer_ && n <= cached_size) {
-            char* block = cache.count != 0 ? cache.blocks[--cache.count] : new char[cached_size];
-            buffer_.reset(block);
-            capacity_ = cached_size;
+        if (!buffer_ && n <= large_block) {
+            const std::size_t size = n <= small_block ? small_block : large_block;
+            buffer_.reset(new_block(size));
+            capacity_ = size;
             head_ = tail_ = 0;
         }
         make_room(n);
@@ -160,11 +269,7 @@ bool stream_connection::append(const void* data, std::size_t n) noexcept {
 void stream_connection::drop_buffer() noexcept {
     head_ = tail_ = 0;
     if (!buffer_) return;
-    if (capacity_ == cached_size && cache.count < cached_max) {
-        cache.blocks[cache.count++] = buffer_.release();
-    } else {
-        buffer_.reset();
-    }
+    free_block(buffer_.release(), capacity_);
     capacity_ = 0;
 }
 
@@ -210,8 +315,10 @@ void stream_connection::on_received(io_operation* op, int result) noexcept {
         }
     }
     if (task_record_base* t = self.receive_waiter_) {
-        // Woken when the buffer grew, or the end came; not while the receive goes on empty.
-        if (result > 0 || !op->more) {
+        // Woken when bytes are buffered, or when nothing more will come without a new arm (the
+        // end, an error, a close); not while the receive goes on empty, nor when it stopped
+        // and was armed again: a read waiting in place (read_some_awaiter) cannot wait again.
+        if (self.buffered() > 0 || !self.receive_op_.in_flight) {
             self.receive_waiter_ = nullptr;
             t->schedule();
         }

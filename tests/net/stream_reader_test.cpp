@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <corio/core.hpp>
 #include <corio/net.hpp>
@@ -236,6 +237,52 @@ TEST_P(StreamReader, OnlyOneTaskMayWaitForData) {
         EXPECT_THROW(co_await s.reader.read(3), corio::invalid_state_error);
         co_await s.peer.send_all(bytes("for the first\n"));
         EXPECT_EQ(co_await first, "for the first\n");
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, BytesThatWokeAWaitingReadAreNotTakenFromUnderIt) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        auto first = corio::spawn(
+            [](corio::net::stream_reader& r) -> task<std::string> {
+                co_return co_await r.read(10);
+            },
+            std::ref(s.reader));
+        co_await corio::sleep(1ms);  // first waits for data
+        // Sent without suspending (a send_all may wait for its completion, and the first read
+        // run meanwhile): the next poll receives the bytes and wakes the first read, which runs
+        // after this task. They are its own: another read now is refused, as one without bytes
+        // is.
+        EXPECT_EQ(::send(s.peer.fd(), "abc", 3, MSG_NOSIGNAL), 3);
+        co_await corio::yield_now();
+        EXPECT_THROW(co_await s.reader.read(3), corio::invalid_state_error);
+        EXPECT_THROW(co_await s.reader.readexactly(1), corio::invalid_state_error);
+        EXPECT_EQ(co_await first, "abc");
+        // Then reads take turns again.
+        co_await s.peer.send_all(bytes("de"));
+        EXPECT_EQ(co_await s.reader.read(10), "de");
+    };
+    run(corio_test::bounded(main()));
+}
+
+TEST_P(StreamReader, ReadIsATaskWhereATaskIsWanted) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        // read(n) waits in the awaiting frame; it converts to a task<std::string> for
+        // create_task, and wait_for and spawn take it as it is.
+        corio::task_handle<std::string> reading =
+            corio::create_task(corio::task<std::string>(s.reader.read(4)));
+        co_await corio::sleep(1ms);
+        EXPECT_FALSE(reading.done());
+        co_await s.peer.send_all(bytes("wxyz!"));
+        EXPECT_EQ(co_await reading, "wxyz");
+        EXPECT_EQ(co_await corio::wait_for(s.reader.read(4), 1s), "!");
+        auto spawned =
+            corio::spawn([](corio::net::stream_reader* r) { return r->read(2); }, &s.reader);
+        co_await s.peer.send_all(bytes("ok"));
+        EXPECT_EQ(co_await spawned, "ok");
+        EXPECT_EQ(co_await s.reader.read(0), "");
     };
     run(corio_test::bounded(main()));
 }

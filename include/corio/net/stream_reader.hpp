@@ -8,6 +8,7 @@
 #include <string>
 
 #include <corio/core/task.hpp>
+#include <corio/net/detail/read_request.hpp>
 #include <corio/net/stream_errors.hpp>
 
 namespace corio::detail {
@@ -63,8 +64,14 @@ public:
     /// Up to `n` bytes: what is buffered, or, if nothing is, the next bytes to arrive. Empty at
     /// end of file, or if `n` is 0 (asyncio's `read(n)`).
     ///
-    /// Cancel safety: cancel safe. Errors: see the class comment.
-    [[nodiscard]] task<std::string> read(std::size_t n);
+    /// `co_await` it in a task: it waits in the awaiting frame, with no coroutine frame of its
+    /// own (an idle connection's memory, and an allocation per message); where a task is wanted
+    /// (`create_task`, `gather`), it converts to `task<std::string>`.
+    ///
+    /// Cancel safety: cancel safe. Errors: see the class comment; `invalid_state_error` also
+    /// if another task is in a read that waits for data (even with bytes buffered: they are
+    /// that read's).
+    [[nodiscard]] detail::read_some_request read(std::size_t n);
 
     /// Everything until end of file (asyncio's `read()` / `read(-1)`).
     ///

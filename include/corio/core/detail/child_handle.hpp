@@ -152,6 +152,13 @@ template <class T>
 struct await_result<task<T>> {
     using type = T;
 };
+/// An awaitable that binds to the awaiting frame (`bind_to_chain`): what its awaiter gives.
+template <class A>
+requires requires(A a) { std::move(a).bind_to_chain(nullptr); }
+struct await_result<A> {
+    using type =
+        std::remove_cvref_t<decltype(std::declval<A>().bind_to_chain(nullptr).await_resume())>;
+};
 template <class A>
 using await_result_t = typename await_result<std::remove_cvref_t<A>>::type;
 
