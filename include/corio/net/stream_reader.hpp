@@ -35,8 +35,9 @@ inline constexpr std::size_t default_stream_limit = 64 * 1024;
 /// line included).
 ///
 /// Thread safety: the loop's thread only (the loop of the task that made it). Only one task may
-/// wait for data at a time (asyncio's rule): a second task that would have to wait gets
-/// `invalid_state_error`; reads served from bytes already buffered never wait.
+/// read while a read waits for data (asyncio's rule, a little stricter): another task's read gets
+/// `invalid_state_error` then, even with bytes buffered, since bytes that arrive are the waiting
+/// read's. Reads that do not wait may come from any task, one after another.
 ///
 /// Errors: what the socket's receive raises (`connection_reset_error`, ...), which also ends the
 /// connection; the same error is then raised by every read that needs more bytes, and by the
@@ -68,9 +69,7 @@ public:
     /// own (an idle connection's memory, and an allocation per message); where a task is wanted
     /// (`create_task`, `gather`), it converts to `task<std::string>`.
     ///
-    /// Cancel safety: cancel safe. Errors: see the class comment; `invalid_state_error` also
-    /// if another task is in a read that waits for data (even with bytes buffered: they are
-    /// that read's).
+    /// Cancel safety: cancel safe. Errors: see the class comment.
     [[nodiscard]] detail::read_some_request read(std::size_t n);
 
     /// Everything until end of file (asyncio's `read()` / `read(-1)`).
