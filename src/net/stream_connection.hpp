@@ -256,8 +256,8 @@ private:
     /// pipes, whose writes are rare and whose callers expect EPIPE from the write itself), a
     /// write sends what the descriptor takes at once, as asyncio's does.
     bool queue_first_ = false;
-    /// The addresses, once asked: not read when the connection is made, as asyncio's transport
-    /// does (two system calls per connection, and 96 bytes, that most connections never use).
+    /// The addresses, once asked. asyncio's transport reads them when the connection is made;
+    /// that is two system calls per connection, and 96 bytes, that most connections never use.
     struct known_addresses {
         compact_address peer;
         compact_address local;
