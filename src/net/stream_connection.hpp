@@ -340,6 +340,12 @@ private:
         ~receive_operation();
     };
     friend class read_some_awaiter;
+    /// Parks the running task as the one waiting for the multishot receive, `hook` (with `ops`)
+    /// as its wait: the task, to give to `cancel_receiver`. Shared by the two awaiters that wait
+    /// in place (`receive_awaiter`, `read_some_awaiter`).
+    task_record_base* park_receiver(wait_hook& hook, const wait_ops& ops) noexcept;
+    /// Their `cancel_wait`: ends `task`'s wait with a cancellation, unless it was woken already.
+    bool cancel_receiver(task_record_base* task, const std::string& message);
     /// True if reads wait for the multishot receive (decided at the first read).
     bool uses_multishot() noexcept;
     /// Arms the multishot receive. Errors: the submission's (the connection then fails).

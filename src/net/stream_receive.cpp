@@ -102,6 +102,23 @@ void stream_connection::check_no_reader(const char* who) const {
     }
 }
 
+task_record_base* stream_connection::park_receiver(wait_hook& hook, const wait_ops& ops) noexcept {
+    hook.ops = &ops;
+    task_record_base* const task = current_record;
+    receiving_ = true;
+    receive_waiter_ = task;
+    task->waiting_ = &hook;
+    return task;
+}
+
+bool stream_connection::cancel_receiver(task_record_base* task, const std::string& message) {
+    if (receive_waiter_ != task) return false;  // woken already
+    task->deliver_cancel(message);
+    receive_waiter_ = nullptr;
+    task->schedule();
+    return true;
+}
+
 bool stream_connection::receive_awaiter::await_ready() {
     stream_connection& c = *c_;
     if (!c.uses_multishot()) {
@@ -128,11 +145,7 @@ void stream_connection::receive_awaiter::await_suspend(std::coroutine_handle<> h
         return;
     }
     static constexpr wait_ops ops{&cancel_wait, &describe_wait};
-    wait_hook::ops = &ops;
-    task_ = current_record;
-    c_->receiving_ = true;
-    c_->receive_waiter_ = task_;
-    task_->waiting_ = this;
+    task_ = c_->park_receiver(*this, ops);
 }
 
 bool stream_connection::receive_awaiter::await_resume() {
@@ -151,12 +164,7 @@ bool stream_connection::receive_awaiter::await_resume() {
 
 bool stream_connection::receive_awaiter::cancel_wait(wait_hook* h, const std::string& message) {
     auto* self = static_cast<receive_awaiter*>(h);
-    task_record_base* task = self->c_->receive_waiter_;
-    if (task != self->task_) return false;  // woken already
-    task->deliver_cancel(message);
-    self->c_->receive_waiter_ = nullptr;
-    task->schedule();
-    return true;
+    return self->c_->cancel_receiver(self->task_, message);
 }
 
 void stream_connection::receive_awaiter::describe_wait(const wait_hook* h, std::string& out) {
@@ -193,11 +201,7 @@ void read_some_awaiter::await_suspend(std::coroutine_handle<> h) noexcept {
         return;
     }
     static constexpr wait_ops ops{&cancel_wait, &describe_wait};
-    wait_hook::ops = &ops;
-    task_ = current_record;
-    c_->receiving_ = true;
-    c_->receive_waiter_ = task_;
-    task_->waiting_ = this;
+    task_ = c_->park_receiver(*this, ops);
 }
 
 std::string read_some_awaiter::await_resume() {
@@ -221,12 +225,7 @@ std::string read_some_awaiter::await_resume() {
 
 bool read_some_awaiter::cancel_wait(wait_hook* h, const std::string& message) {
     auto* self = static_cast<read_some_awaiter*>(h);
-    task_record_base* task = self->c_->receive_waiter_;
-    if (task != self->task_) return false;  // woken already
-    task->deliver_cancel(message);
-    self->c_->receive_waiter_ = nullptr;
-    task->schedule();
-    return true;
+    return self->c_->cancel_receiver(self->task_, message);
 }
 
 void read_some_awaiter::describe_wait(const wait_hook* h, std::string& out) {
