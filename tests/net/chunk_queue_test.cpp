@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../../src/net/recycled_strings.hpp"
+
 namespace {
 
 using corio::detail::chunk_queue;
