@@ -40,11 +40,13 @@ std::shared_ptr<stream_connection> stream_connection::make_pipe(int fd, std::siz
     }
     auto c = std::make_shared<stream_connection>(made_by_make{}, limit, loop);
     // Nothing throws from here: the descriptor is the connection's.
+    // The descriptor's bytes hold a (closed) socket until now: they become the pipe's.
+    std::destroy_at(&c->socket_);
+    std::construct_at(&c->pipe_, fd);
     c->is_pipe_ = true;
     // A short read from a regular file means its end, not "drained, wait for an edge" (epoll
     // could never wait for one).
     c->stream_hint_ = !S_ISREG(st.st_mode);
-    c->pipe_ = loop_fd(fd);
     static_cast<void>(c->pipe_.bind_to_running_loop(who));
     return c;
 }

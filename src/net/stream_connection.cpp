@@ -4,6 +4,7 @@
 #include "stream_connection.hpp"
 
 #include <cerrno>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 
@@ -41,18 +42,35 @@ std::shared_ptr<stream_connection> stream_connection::make(net::socket connected
     return c;
 }
 
+// The budget of an idle connection (bench/net's idle test): with its reference counts, one
+// 384-byte block of the allocator. A member that outgrows it should be worth its bytes.
+static_assert(sizeof(void*) != 8 || sizeof(stream_connection) <= 360,
+              "stream_connection outgrew its budget: see \"Size\" in stream_connection.hpp");
+
 stream_connection::stream_connection(made_by_make, std::size_t limit, event_loop& loop)
-    : loop_(&loop), limit_(limit) {
-    deferred_.owner = this;
+    : loop_(&loop), socket_(), limit_(limit) {
     static constexpr ready_ops deferred_ops{&run_deferred, &discard_deferred};
     deferred_.ops = &deferred_ops;
 }
 
 stream_connection::~stream_connection() {
     // No send is in flight: a handle holds the state meanwhile, or the transport once both are
-    // gone (`in_flight_ref_`), or the loop closing has reaped it. The descriptor's own close
+    // gone (`held_by_send_`), or the loop closing has reaped it. The descriptor's own close
     // cancels and forgets what a reader left.
     close_fd();
+    abandon_receive();
+    if (is_pipe_) {
+        std::destroy_at(&pipe_);
+    } else {
+        std::destroy_at(&socket_);
+    }
+}
+
+void stream_connection::hold_for_send() noexcept {
+    // Called while something else still holds the state (a handle being dropped, the task in
+    // a write): shared_from_this cannot fail.
+    if (!self_ref_) self_ref_ = shared_from_this();
+    held_by_send_ = true;
 }
 
 std::optional<net::address> stream_connection::address(address_kind kind) const {
@@ -86,7 +104,7 @@ void stream_connection::drop_handle() noexcept {
     if (--handles_ != 0) return;
     // From here on, a send in flight holds the state (the queue it points into) itself. The
     // handle being dropped still holds it, so shared_from_this cannot fail.
-    if (sending() && !in_flight_ref_) in_flight_ref_ = shared_from_this();
+    if (sending()) hold_for_send();
     close();
 }
 
@@ -138,30 +156,32 @@ void stream_connection::close_now() noexcept {
 
 void stream_connection::defer(deferred_close close) noexcept {
     deferred_close_ = deferred_close_ || close == deferred_close::yes;
-    if (deferred_queued_) {
-        // The queued node holds a reference already: this one may go now.
-        in_flight_ref_.reset();
-        return;
-    }
-    deferred_ref_ = std::move(in_flight_ref_);
-    if (!deferred_ref_) deferred_ref_ = shared_from_this();
+    // The send's hold (if any) passes to the deferred node, which lets go on the next
+    // iteration; else the node takes one (the state is held now: by the send, or by the task
+    // whose operation completed).
+    held_by_send_ = false;
+    if (deferred_queued_) return;
+    if (!self_ref_) self_ref_ = shared_from_this();
     deferred_queued_ = true;
     loop_->schedule(&deferred_);
 }
 
+std::shared_ptr<stream_connection> stream_connection::deferred_done() noexcept {
+    deferred_queued_ = false;
+    if (held_by_send_) return nullptr;  // a send held it again meanwhile: it keeps it
+    return std::move(self_ref_);
+}
+
 void stream_connection::run_deferred(ready_node* node) {
-    stream_connection& self = *static_cast<deferred_node*>(node)->owner;
-    self.deferred_queued_ = false;
+    stream_connection& self = deferred_of(node);
     // Last: this may be the last reference, and destroy `self`.
-    const std::shared_ptr<stream_connection> keep = std::move(self.deferred_ref_);
+    const std::shared_ptr<stream_connection> keep = self.deferred_done();
     if (std::exchange(self.deferred_close_, false)) self.close_now();
 }
 
 void stream_connection::discard_deferred(ready_node* node) noexcept {
     // The loop is closing: its tasks are being torn down, so no waiter is woken now.
-    stream_connection& self = *static_cast<deferred_node*>(node)->owner;
-    self.deferred_queued_ = false;
-    const std::shared_ptr<stream_connection> keep = std::move(self.deferred_ref_);
+    const std::shared_ptr<stream_connection> keep = deferred_of(node).deferred_done();
 }
 
 // ---- writing ----------------------------------------------------------------------------------
@@ -203,7 +223,7 @@ void stream_connection::write(std::string_view data) {
 }
 
 void stream_connection::write(std::string&& data) {
-    if (data.size() < coalesce_below && queue_.size() > iov_chunks_) {
+    if (data.size() < coalesce_below && queue_.size() > iov_chunks()) {
         // The last chunk may take it (no send points into that one): fewer, larger sends.
         write(std::string_view(data));
         return;
@@ -227,7 +247,7 @@ void stream_connection::write(std::string&& data) {
 void stream_connection::enqueue(std::string_view data) {
     // Append to the last chunk if it is small and no send in flight points into it (appending
     // may move its bytes).
-    if (data.size() < coalesce_below && queue_.size() > iov_chunks_ &&
+    if (data.size() < coalesce_below && queue_.size() > iov_chunks() &&
         queue_.back().size() + data.size() <= coalesce_chunk_max) {
         queue_.back().append(data);
     } else {
@@ -326,7 +346,7 @@ void stream_connection::flush(caller from) noexcept {
             iov[n].iov_len = chunk.size() - skip;
             ++n;
         });
-        iov_chunks_ = n;
+        op.chunks = n;
         op.fd = fd();
         op.flags = 0;
         if (is_pipe_) {
@@ -348,7 +368,7 @@ void stream_connection::flush(caller from) noexcept {
         try {
             done = loop_->io().submit(op, result);
         } catch (...) {
-            iov_chunks_ = 0;
+            op.chunks = 0;
             fail(std::current_exception(), from);
             went_idle(from);
             return;
@@ -356,10 +376,10 @@ void stream_connection::flush(caller from) noexcept {
         if (!done) {
             // In flight: the queue must outlive the kernel's reading of it. A handle holds the
             // state; with none left, the send does (see drop_handle).
-            if (handles_ == 0 && !in_flight_ref_) in_flight_ref_ = shared_from_this();
+            if (handles_ == 0) hold_for_send();
             return;
         }
-        iov_chunks_ = 0;
+        op.chunks = 0;
         if (!sent(result, from)) break;
     }
     went_idle(from);
@@ -369,7 +389,7 @@ void stream_connection::on_sent(io_operation* op, int result) noexcept {
     // `op` is the send_vector's: flush or went_idle may free it, and neither backend touches an
     // operation after its final completion.
     stream_connection& self = *static_cast<send_operation*>(op)->owner;
-    self.iov_chunks_ = 0;
+    static_cast<send_operation*>(op)->chunks = 0;
     if (self.sent(result, caller::completion)) {
         self.flush(caller::completion);
     } else {
@@ -422,7 +442,7 @@ void stream_connection::went_idle(caller from) noexcept {
         if (close) close_now();
         return;
     }
-    if (close || in_flight_ref_) defer(close ? deferred_close::yes : deferred_close::no);
+    if (close || held_by_send_) defer(close ? deferred_close::yes : deferred_close::no);
 }
 
 }  // namespace corio::detail

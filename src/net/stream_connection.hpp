@@ -12,14 +12,19 @@
 // Lifetime. The connection closes when the writer is closed (or aborted), when it fails, or
 // when both handles are gone. The state itself lives while anything holds it: a handle, a task
 // in a read or a drain, and, once both handles are gone, the transport while a send is in
-// flight (`in_flight_ref_`), so the kernel never reads a queue that has been freed. (Only then:
-// taking a reference for every send would cost two atomic operations and a deferred release
-// per message, and while a handle lives it holds the state anyway.)
+// flight (`self_ref_`, with `held_by_send_`), so the kernel never reads a queue that has been
+// freed. (Only then: taking a reference for every send would cost two atomic operations and a
+// deferred release per message, and while a handle lives it holds the state anyway.)
 //
 // Contexts. A backend completion callback may submit again but must not cancel, abandon or
 // throw (io/detail/operation.hpp), and closing the socket cancels. So the transport's callback
-// never closes the socket nor drops the last reference itself: it hands both to `deferred_`, a
-// ready node the loop runs on its next iteration.
+// never closes the socket nor drops the last reference itself: it hands both to the deferred
+// node, a ready node the loop runs on its next iteration.
+//
+// Size. An idle connection is this object and little else, so its layout is kept tight: the
+// socket and the pipe share their bytes, the multishot receive and the deferred node are in
+// bases (a completion finds its connection by casts, not by a pointer back), one reference
+// serves both reasons to hold the state, and the small fields sit together.
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -27,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -54,7 +60,21 @@ namespace corio::detail {
 /// must not be closed, nor the last reference dropped: see "Contexts" above).
 enum class caller : std::uint8_t { task, completion };
 
-class stream_connection : public std::enable_shared_from_this<stream_connection> {
+/// The multishot receive's operation, in a base of stream_connection (see "Size" above). Its
+/// only member: the operation's address is the slot's, then a cast gives the connection.
+struct stream_receive_slot {
+    io_operation receive_op_;
+};
+/// The deferred node, in a base of stream_connection, as `stream_receive_slot`.
+struct stream_deferred_slot {
+    ready_node deferred_;
+};
+static_assert(std::is_standard_layout_v<stream_receive_slot> &&
+              std::is_standard_layout_v<stream_deferred_slot>);
+
+class stream_connection : public std::enable_shared_from_this<stream_connection>,
+                          private stream_receive_slot,
+                          private stream_deferred_slot {
 public:
     /// Adopts `connected`, a connected stream socket, on the running loop.
     /// Errors: `std::invalid_argument` (not an open stream socket, `limit` 0), `std::logic_error`
@@ -107,6 +127,7 @@ public:
     /// if it is false. One event for the three: 40 bytes where three cost 120, for waits that
     /// are rare.
     corio::event changed;
+    /// The socket (not for a pipe's transport).
     net::socket& socket() noexcept { return socket_; }
     /// True for a pipe's transport (`make_pipe`), false for a socket's.
     [[nodiscard]] bool is_pipe() const noexcept { return is_pipe_; }
@@ -238,15 +259,23 @@ private:
     /// Closes the socket now (never from a completion callback).
     void close_now() noexcept;
     enum class deferred_close : std::uint8_t { no, yes };
-    /// Runs `close_now` (if asked) and drops `in_flight_ref_` on the next loop iteration.
+    /// Runs `close_now` (if asked) and lets go of the state's hold on itself (the send's, or
+    /// one taken here) on the next loop iteration.
     void defer(deferred_close close) noexcept;
+    /// The deferred node ran (or was discarded): the reference to drop, unless a send holds
+    /// the state again.
+    std::shared_ptr<stream_connection> deferred_done() noexcept;
     static void on_sent(io_operation* op, int result) noexcept;
     static void run_deferred(ready_node* node);
     static void discard_deferred(ready_node* node) noexcept;
 
     event_loop* loop_;
-    net::socket socket_;  ///< the socket transport's descriptor
-    loop_fd pipe_;        ///< the pipe transport's descriptor
+    /// The descriptor: the socket transport's or the pipe transport's, as `is_pipe_` says (one
+    /// or the other in the same bytes; `make_pipe` switches).
+    union {
+        net::socket socket_;
+        loop_fd pipe_;
+    };
     bool is_pipe_ = false;
     /// The descriptor is a byte stream (`io_hint_stream`): all but a regular file.
     bool stream_hint_ = true;
@@ -256,6 +285,8 @@ private:
     /// pipes, whose writes are rare and whose callers expect EPIPE from the write itself), a
     /// write sends what the descriptor takes at once, as asyncio's does.
     bool queue_first_ = false;
+    state state_ = state::open;
+    int handles_ = 0;
     /// The addresses, once asked. asyncio's transport reads them when the connection is made;
     /// that is two system calls per connection, and 96 bytes, that most connections never use.
     struct known_addresses {
@@ -266,8 +297,6 @@ private:
     enum class address_kind : std::uint8_t { peer, local };
     std::optional<net::address> address(address_kind kind) const;
     std::exception_ptr error_;
-    int handles_ = 0;
-    state state_ = state::open;
 
     // ---- reader ----
     /// A buffer's storage, of `size` bytes: from the per-thread cache of its size if it has
@@ -297,6 +326,7 @@ private:
 
     struct send_operation : io_operation {
         stream_connection* owner;
+        std::size_t chunks = 0;  ///< queue chunks the send in flight points into
     };
     /// Chunks per sendmsg: large writes are chunks of their own and small ones are coalesced,
     /// so 16 chunks are at least 64 KiB in all but odd mixes of sizes.
@@ -311,14 +341,17 @@ private:
     std::unique_ptr<send_vector> vector_;
     /// A send is in flight (the kernel reads the queue).
     [[nodiscard]] bool sending() const noexcept { return vector_ && vector_->op.in_flight; }
-    std::size_t iov_chunks_ = 0;  ///< queue chunks the send in flight points into
-    std::shared_ptr<stream_connection> in_flight_ref_;
+    /// Queue chunks the send in flight points into (none with no send).
+    [[nodiscard]] std::size_t iov_chunks() const noexcept {
+        return vector_ ? vector_->op.chunks : 0;
+    }
 
-    struct deferred_node : ready_node {
-        stream_connection* owner;
-    };
-    deferred_node deferred_{};
-    std::shared_ptr<stream_connection> deferred_ref_;
+    // ---- holding the state: a send in flight with no handle left, the deferred node ----
+    /// The state held by itself, while `held_by_send_` or `deferred_queued_`.
+    std::shared_ptr<stream_connection> self_ref_;
+    /// Holds the state for the send in flight (none of the handles is left).
+    void hold_for_send() noexcept;
+    bool held_by_send_ = false;
     bool deferred_queued_ = false;
     bool deferred_close_ = false;
 
@@ -331,14 +364,17 @@ private:
     // cache) whenever it is empty: an idle connection holds none. Elsewhere (a pipe; io_uring
     // without provided buffers), `receive_single` receives into the buffer itself, one recv per
     // wait.
-    struct receive_operation : io_operation {
-        stream_connection* owner = nullptr;
-        receive_operation() = default;
-        receive_operation(const receive_operation&) = delete;
-        receive_operation& operator=(const receive_operation&) = delete;
-        /// Waits until the kernel has let go of it (the socket's close cancelled it already).
-        ~receive_operation();
-    };
+    /// The connection whose `receive_op_` is `op`.
+    static stream_connection& receiver_of(io_operation* op) noexcept {
+        // A standard-layout struct and its first member share their address.
+        return static_cast<stream_connection&>(*reinterpret_cast<stream_receive_slot*>(op));
+    }
+    /// The connection whose `deferred_` is `node`.
+    static stream_connection& deferred_of(ready_node* node) noexcept {
+        return static_cast<stream_connection&>(*reinterpret_cast<stream_deferred_slot*>(node));
+    }
+    /// Waits until the kernel has let go of the receive (the socket's close cancelled it).
+    void abandon_receive() noexcept;
     friend class read_some_awaiter;
     /// Parks the running task as the one waiting for the multishot receive, `hook` (with `ops`)
     /// as its wait: the task, to give to `cancel_receiver`. Shared by the two awaiters that wait
@@ -359,7 +395,6 @@ private:
     receive_mode receive_mode_ = receive_mode::unknown;
     bool receive_stopping_ = false;  ///< cancelled for backpressure: armed again by a read
     task_record_base* receive_waiter_ = nullptr;
-    receive_operation receive_op_;  // last: destroyed first, while the rest is intact
 };
 
 /// A task in `receive`. With the multishot receive it waits in place, with no frame of its own

@@ -74,9 +74,9 @@ void stream_connection::free_block(char* block, std::size_t size) noexcept {
     }
 }
 
-stream_connection::receive_operation::~receive_operation() {
-    if (in_flight && owner && is_live_loop(owner->loop_) && !owner->loop_->is_closed()) {
-        owner->loop_->io().abandon(*this);
+void stream_connection::abandon_receive() noexcept {
+    if (receive_op_.in_flight && is_live_loop(loop_) && !loop_->is_closed()) {
+        loop_->io().abandon(receive_op_);
     }
 }
 
@@ -234,7 +234,6 @@ void read_some_awaiter::describe_wait(const wait_hook* h, std::string& out) {
 }
 
 void stream_connection::arm_receive() {
-    receive_op_.owner = this;
     receive_op_.complete = &on_received;
     receive_op_.opcode = io_opcode::recv;
     receive_op_.multishot = true;
@@ -273,7 +272,7 @@ void stream_connection::drop_buffer() noexcept {
 }
 
 void stream_connection::on_received(io_operation* op, int result) noexcept {
-    stream_connection& self = *static_cast<receive_operation*>(op)->owner;
+    stream_connection& self = receiver_of(op);
     bool rearm = false;
     if (result > 0) {
         if (self.append(op->buffer, static_cast<std::size_t>(result))) {

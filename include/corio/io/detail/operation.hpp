@@ -58,8 +58,16 @@ struct io_operation {
     /// inside the cancel).
     using complete_fn = void (*)(io_operation* op, int result) noexcept;
 
+    // The fields are ordered to leave no padding: 72 bytes, in every pending operation of
+    // every connection.
     complete_fn complete = nullptr;
     io_opcode opcode = io_opcode::poll;
+    /// What the backend may assume of the descriptor (`io_hint_*`).
+    std::uint8_t hints = 0;
+    /// In: one submission, many results (see above).
+    bool multishot = false;
+    /// Out, during a multishot callback: more results will come (the operation is in flight).
+    bool more = false;
     int fd = -1;
     std::uint32_t flags = 0;
     /// accept: in, the capacity of `buffer`; out, the size of the peer address.
@@ -67,21 +75,16 @@ struct io_operation {
     void* buffer = nullptr;
     std::uint64_t length = 0;
     std::uint64_t offset = ~std::uint64_t{0};
-    /// What the backend may assume of the descriptor (`io_hint_*`).
-    std::uint8_t hints = 0;
-    /// In: one submission, many results (see above).
-    bool multishot = false;
-    /// Out, during a multishot callback: more results will come (the operation is in flight).
-    bool more = false;
-    /// sendfile: the file the bytes come from (in the padding after `hints`: no size cost).
+    /// sendfile: the file the bytes come from.
     int source_fd = -1;
 
     // ---- the backend's ----
+    bool in_flight = false;        ///< submitted and its final completion not reaped yet
+    bool cancelling = false;       ///< a cancel was requested (io_uring: the request is queued)
+    bool waiting_ready = false;    ///< io_uring: the kernel said EAGAIN; a poll for readiness runs
     io_operation* next = nullptr;  ///< epoll: the descriptor's wait list
     io_operation* prev = nullptr;
-    bool in_flight = false;      ///< submitted and its final completion not reaped yet
-    bool cancelling = false;     ///< a cancel was requested (io_uring: the request is queued)
-    bool waiting_ready = false;  ///< io_uring: the kernel said EAGAIN; a poll for readiness runs
 };
+static_assert(sizeof(void*) != 8 || sizeof(io_operation) == 72, "io_operation has padding");
 
 }  // namespace corio::detail
