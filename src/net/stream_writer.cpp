@@ -22,20 +22,22 @@ namespace {
 /// flight (`sendfile`, which must not interleave with queued bytes).
 enum class writer_wait : std::uint8_t { drained, flushed };
 
-/// Waits for `what`: `!paused()` or `flushed()`, looked at again whenever the connection's
-/// `changed` event wakes its waiters (and when the connection ends). Errors: the connection's
-/// error; `connection_reset_error` ("Connection lost", as asyncio's drain, also when we closed it
+/// True if what a writer waits for is there. Errors: the connection's error;
+/// `connection_reset_error` ("Connection lost", as asyncio's drain, also when we closed it
 /// ourselves).
-task<void> wait_writer(std::shared_ptr<stream_connection> c, writer_wait what) {
-    for (;;) {
-        if (c->error()) std::rethrow_exception(c->error());
-        if (c->current_state() == stream_connection::state::closed) {
-            throw_io_error(ECONNRESET, what == writer_wait::drained ? "drain: Connection lost"
-                                                                    : "sendfile: Connection lost");
-        }
-        if (what == writer_wait::drained ? !c->paused() : c->flushed()) co_return;
-        co_await c->changed.wait();
+bool writer_ready(const stream_connection& c, writer_wait what) {
+    if (c.error()) std::rethrow_exception(c.error());
+    if (c.current_state() == stream_connection::state::closed) {
+        throw_io_error(ECONNRESET, what == writer_wait::drained ? "drain: Connection lost"
+                                                                : "sendfile: Connection lost");
     }
+    return what == writer_wait::drained ? !c.paused() : c.flushed();
+}
+
+/// Waits for `what`, looked at again whenever the connection's `changed` event wakes its
+/// waiters (and when the connection ends). Errors: as `writer_ready`.
+task<void> wait_writer(std::shared_ptr<stream_connection> c, writer_wait what) {
+    while (!writer_ready(*c, what)) co_await c->changed.wait();
 }
 
 /// A pipe has no sendfile of its own here: the file goes through 64 KiB reads and writes.
@@ -60,6 +62,14 @@ task<void> wait_until_closed(std::shared_ptr<stream_connection> c) {
 }
 
 }  // namespace
+
+bool drain_awaiter::await_ready() {
+    // wait_writer's first look, without its frame: it has nothing to wait for nearly always.
+    if (writer_ready(*c_, writer_wait::drained)) return true;
+    wait_.emplace(wait_writer(c_->shared_from_this(), writer_wait::drained), parent_);
+    return false;
+}
+
 }  // namespace corio::detail
 
 namespace corio::net {
@@ -91,9 +101,9 @@ detail::stream_connection& stream_writer::connection() const {
 void stream_writer::write(std::string_view data) { connection().write(data); }
 void stream_writer::write(std::string&& data) { connection().write(std::move(data)); }
 
-task<void> stream_writer::drain() {
+detail::drain_request stream_writer::drain() {
     // An empty writer throws here, at the call.
-    return detail::wait_writer(connection().shared_from_this(), detail::writer_wait::drained);
+    return {connection().shared_from_this()};
 }
 
 void stream_writer::set_write_buffer_limits(std::optional<std::size_t> high,

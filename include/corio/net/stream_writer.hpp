@@ -15,6 +15,7 @@
 
 #include <corio/core/task.hpp>
 #include <corio/net/address.hpp>
+#include <corio/net/detail/drain_request.hpp>
 
 namespace corio {
 class file;
@@ -103,9 +104,12 @@ public:
     ///
     /// Cancel safety: cancel safe: the queued bytes stay queued and still go out.
     ///
+    /// Awaitable in a task, with no coroutine frame while nothing needs waiting for
+    /// (`detail::drain_request`); it converts to a `task<void>` where a task is wanted.
+    ///
     /// Errors: the error that ended the connection; `connection_reset_error` ("Connection lost",
     /// as asyncio) if it was closed without one.
-    [[nodiscard]] task<void> drain();
+    [[nodiscard]] detail::drain_request drain();
 
     /// Sends `count` bytes of `source` from `offset`, or fewer if the file ends first, once
     /// everything queued before is sent: how many went (asyncio's `loop.sendfile(transport,
