@@ -53,7 +53,9 @@ public:
         s.bytes = 0;
     }
 
-    static constexpr std::size_t min_capacity = 64;  // smaller: inline, or as cheap to make
+    /// Strings this small keep their bytes inline: nothing to reuse. (Any larger one is worth
+    /// keeping: malloc and free of a 64-byte string cost an echo more than the pool does.)
+    static constexpr std::size_t min_capacity = std::string().capacity();
     static constexpr std::size_t max_capacity = 64 * 1024;
     static constexpr std::size_t max_count = 256;
     static constexpr std::size_t max_bytes = 1024 * 1024;

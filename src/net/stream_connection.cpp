@@ -16,6 +16,7 @@
 #include <corio/net/errors.hpp>
 
 #include "../io/backend.hpp"
+#include "recycled_strings.hpp"
 
 namespace corio::detail {
 
@@ -233,7 +234,11 @@ void stream_connection::write(std::string&& data) {
     // Queue the string itself (no copy), its prefix sent now counted in front_sent_.
     if (queue_.empty() && !sending() && !queue_first_) {
         const std::size_t n = send_now(data);
-        if (n == data.size()) return;
+        if (n == data.size()) {
+            // All sent: its storage serves a later read, as a queued chunk's does once sent.
+            recycled_strings::give(std::move(data));
+            return;
+        }
         front_sent_ = n;
         queued_ += data.size() - n;
     } else {
