@@ -25,7 +25,11 @@ class chunk_queue {
         std::string data;
         node* next = nullptr;
         explicit node(std::string&& d) noexcept : data(std::move(d)) {}
-        explicit node(std::string_view d) : data(d) {}
+        /// In storage a sent chunk left, if there is one (an echo that writes what it read as
+        /// a view allocates nothing per message either).
+        explicit node(std::string_view d) : data(recycled_strings::take(d.size())) {
+            data.assign(d);
+        }
     };
 
 public:
