@@ -68,8 +68,8 @@ stream_connection::~stream_connection() {
 }
 
 void stream_connection::hold_for_send() noexcept {
-    // Called while something else still holds the state (a handle being dropped, the task in
-    // a write): shared_from_this cannot fail.
+    // Called while the state is held (by the handle being dropped, the task in a write, or a
+    // hold of its own already): shared_from_this cannot fail.
     if (!self_ref_) self_ref_ = shared_from_this();
     held_by_send_ = true;
 }
