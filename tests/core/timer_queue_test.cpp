@@ -18,20 +18,7 @@
 #include "test_support.hpp"
 
 // Counts allocations, to show that queueing timers allocates nothing (this binary only).
-namespace {
-std::size_t allocations = 0;
-}  // namespace
-[[gnu::noinline]] void* operator new(std::size_t size) {
-    ++allocations;
-    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-    throw std::bad_alloc();
-}
-[[gnu::noinline]] void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    ++allocations;
-    return std::malloc(size == 0 ? 1 : size);
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "count_allocations.hpp"
 
 namespace {
 
@@ -358,12 +345,12 @@ TEST(TimerQueue, AMillionTimersInsertedThenCancelledAllocateNothing) {
     std::shuffle(order.begin(), order.end(), rng);
     {
         timer_queue q;
-        const std::size_t allocations_before = allocations;
+        const std::size_t allocations_before = corio_test::allocations;
         q.pop_expired(now);
         for (auto& node : nodes) q.insert(&node);
         EXPECT_EQ(q.size(), n);
         for (std::size_t i : order) q.remove(&nodes[i]);
-        EXPECT_EQ(allocations, allocations_before);
+        EXPECT_EQ(corio_test::allocations, allocations_before);
         EXPECT_TRUE(q.empty());
         EXPECT_EQ(q.pop_expired(time_point::max()), nullptr);
         for (const auto& node : nodes) EXPECT_FALSE(node.queued());

@@ -14,23 +14,9 @@
 #include <corio/core/detail/frame_allocator.hpp>
 #include <corio/net.hpp>
 
+#include "../core/count_allocations.hpp"
 #include "backend_param.hpp"
 #include "stream_test_util.hpp"
-
-namespace {
-std::size_t allocations = 0;
-}  // namespace
-[[gnu::noinline]] void* operator new(std::size_t size) {
-    ++allocations;
-    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-    throw std::bad_alloc();
-}
-[[gnu::noinline]] void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    ++allocations;
-    return std::malloc(size == 0 ? 1 : size);
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -58,9 +44,9 @@ task<std::size_t> allocations_of(corio::net::socket& peer, int warm, int measure
     std::byte message[64];
     for (std::size_t i = 0; i < sizeof message; ++i) message[i] = std::byte(i);
     std::byte answer[64];
-    std::size_t before = allocations;
+    std::size_t before = corio_test::allocations;
     for (int i = 0; i < warm + measured; ++i) {
-        if (i == warm) before = allocations;
+        if (i == warm) before = corio_test::allocations;
         EXPECT_EQ(co_await peer.send(std::span<const std::byte>(message)), sizeof message);
         std::size_t got = 0;
         while (got < sizeof answer) {
@@ -71,7 +57,7 @@ task<std::size_t> allocations_of(corio::net::socket& peer, int warm, int measure
         EXPECT_EQ(got, sizeof answer);
         EXPECT_EQ(std::memcmp(answer, message, sizeof message), 0);
     }
-    co_return allocations - before;
+    co_return corio_test::allocations - before;
 }
 
 TEST_P(EchoAllocation, AnEchoAllocatesNothingPerMessage) {
