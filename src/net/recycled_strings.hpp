@@ -53,9 +53,12 @@ public:
         s.bytes = 0;
     }
 
-    /// Strings this small keep their bytes inline: nothing to reuse. (Any larger one is worth
-    /// keeping: malloc and free of a 64-byte string cost an echo more than the pool does.)
-    static constexpr std::size_t min_capacity = std::string().capacity();
+    /// Strings this small keep their bytes inline (libstdc++'s inline capacity; a smaller value
+    /// elsewhere only keeps some inline strings for nothing): nothing to reuse. Any larger one is
+    /// worth keeping: malloc and free of a 64-byte string cost an echo more than the pool does.
+    /// (Not `std::string().capacity()`: Clang 16 cannot evaluate it at compile time with GCC
+    /// 12's library.)
+    static constexpr std::size_t min_capacity = 15;
     static constexpr std::size_t max_capacity = 64 * 1024;
     static constexpr std::size_t max_count = 256;
     static constexpr std::size_t max_bytes = 1024 * 1024;
