@@ -206,7 +206,7 @@ public:
     [[nodiscard]] bool flushed() const noexcept { return queued_ == 0 && !sending(); }
     /// A `sendfile` owns the descriptor between these: writes raise `invalid_state_error`, and
     /// a `write_eof` or `close` asked meanwhile waits for its end. `begin_sendfile` requires
-    /// `flushed()` and throws what a write would.
+    /// `flushed()` and throws what a write would. (These three: stream_writer.cpp.)
     void begin_sendfile();
     void end_sendfile() noexcept;
     /// A write of the sendfile itself (a pipe's copy): as `write`, while the sendfile runs.

@@ -70,6 +70,32 @@ bool drain_awaiter::await_ready() {
     return false;
 }
 
+// The connection's side of a sendfile (stream_connection.hpp), beside the sendfile that uses it.
+
+void stream_connection::begin_sendfile() {
+    check_writable();
+    if (!flushed()) throw invalid_state_error("sendfile() with writes still queued");
+    sendfile_active_ = true;
+}
+
+void stream_connection::sendfile_write(std::string&& data) {
+    sendfile_active_ = false;
+    try {
+        write(std::move(data));
+    } catch (...) {
+        sendfile_active_ = true;
+        throw;
+    }
+    sendfile_active_ = true;
+}
+
+void stream_connection::end_sendfile() noexcept {
+    sendfile_active_ = false;
+    if (state_ == state::closed) return;
+    if (write_eof_ == eof_state::pending) shutdown_write();
+    if (state_ == state::closing) went_idle(caller::task);
+}
+
 }  // namespace corio::detail
 
 namespace corio::net {
