@@ -1,13 +1,14 @@
 #pragma once
-// Per-thread storage of sent chunks' strings, for the strings reads return: see the class.
+// Per-thread storage of spent strings, for readers' buffers and the strings reads return: see
+// the class.
 #include <cstddef>
 #include <string>
 #include <utility>
 
 namespace corio::detail {
 
-/// The storage of sent chunks, kept per thread for the strings reads return (stream_reader's
-/// `read` and the like make a new string of what they take).
+/// The storage of sent chunks and of emptied readers' buffers, kept per thread for readers'
+/// buffers (a multishot receive's chunk starts one) and for the strings reads copy out.
 ///
 /// Why: an echo (or a proxy) reads a string, writes it, and the writer frees it once the kernel
 /// has it. On io_uring that is at the next poll, after every connection of the iteration has

@@ -147,15 +147,12 @@ public:
     // ---- reading (stream_reader.cpp) --------------------------------------------------------
 
     [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
-    /// The sizes a reader's buffer starts at: a received chunk that fits the small one starts
-    /// there (a short message costs its bytes, not a page); it grows to the large one.
-    static constexpr std::size_t small_block = 512;
-    static constexpr std::size_t large_block = 16 * 1024;
     [[nodiscard]] std::size_t buffered() const noexcept { return tail_ - head_; }
     [[nodiscard]] std::string_view data() const noexcept {
-        return {buffer_.get() + head_, tail_ - head_};
+        return {buffer_.data() + head_, tail_ - head_};
     }
-    /// Takes the first `n` buffered bytes.
+    /// Takes the first `n` buffered bytes: the buffer itself when that is all of it (with the
+    /// multishot receive), else a copy.
     std::string take(std::size_t n);
     /// Drops the first `n` buffered bytes.
     void discard(std::size_t n) noexcept;
@@ -276,6 +273,8 @@ private:
         net::socket socket_;
         loop_fd pipe_;
     };
+
+    // ---- the one-byte fields, all together: two words (see "Size" above) ----
     bool is_pipe_ = false;
     /// The descriptor is a byte stream (`io_hint_stream`): all but a regular file.
     bool stream_hint_ = true;
@@ -286,7 +285,24 @@ private:
     /// write sends what the descriptor takes at once, as asyncio's does.
     bool queue_first_ = false;
     state state_ = state::open;
-    int handles_ = 0;
+    std::uint8_t handles_ = 0;  ///< a reader and a writer at most
+    // The reader's.
+    bool eof_ = false;
+    bool receiving_ = false;  ///< a task waits in a receive (`receive_single`'s: into the buffer)
+    /// Whether reads wait for the multishot receive (below), decided at the first read.
+    enum class receive_mode : std::uint8_t { unknown, single, multishot };
+    receive_mode receive_mode_ = receive_mode::unknown;
+    bool receive_stopping_ = false;  ///< cancelled for backpressure: armed again by a read
+    // The writer's.
+    bool paused_ = false;
+    bool sendfile_active_ = false;
+    enum class eof_state : std::uint8_t { none, pending, done } write_eof_ = eof_state::none;
+    bool discard_queue_ = false;  ///< abort(): drop the queue once the kernel lets go of it
+    // Holding the state (below).
+    bool held_by_send_ = false;
+    bool deferred_queued_ = false;
+    bool deferred_close_ = false;
+
     /// The addresses, once asked. asyncio's transport reads them when the connection is made;
     /// that is two system calls per connection, and 96 bytes, that most connections never use.
     struct known_addresses {
@@ -299,19 +315,16 @@ private:
     std::exception_ptr error_;
 
     // ---- reader ----
-    /// A buffer's storage, of `size` bytes: from the per-thread cache of its size if it has
-    /// one (stream_receive.cpp), else new. Errors: `std::bad_alloc`.
-    static char* new_block(std::size_t size);
-    /// Gives back `block`, of `size` bytes, to its cache (or frees it).
-    static void free_block(char* block, std::size_t size) noexcept;
-    std::unique_ptr<char[]> buffer_;  ///< from new_block: released to free_block
-    std::size_t capacity_ = 0;
+    /// The received bytes, [head_, tail_) of it unread. With the multishot receive, completions
+    /// append to it (its size is tail_), its storage is a string from `recycled_strings` (as a
+    /// sent chunk's, whose storage it may be), and a read that takes all of it takes the string
+    /// itself: an echo copies a message once, from the loop's buffer. With `receive_single`, a
+    /// receive writes into [tail_, size()) in place, and the storage stays.
+    std::string buffer_;
     std::size_t head_ = 0;  ///< first unread byte
-    std::size_t tail_ = 0;  ///< end of the data; a receive writes after it
+    std::size_t tail_ = 0;  ///< end of the data
     std::size_t limit_;
     std::uint64_t consumed_ = 0;
-    bool eof_ = false;
-    bool receiving_ = false;  ///< a task waits in a receive into [tail_, capacity_)
 
     // ---- writer ----
     chunk_queue queue_;           ///< its chunks never move: a send in flight points into them
@@ -319,10 +332,6 @@ private:
     std::size_t queued_ = 0;
     std::size_t high_ = 64 * 1024;
     std::size_t low_ = 16 * 1024;
-    bool paused_ = false;
-    bool sendfile_active_ = false;
-    enum class eof_state : std::uint8_t { none, pending, done } write_eof_ = eof_state::none;
-    bool discard_queue_ = false;  ///< abort(): drop the queue once the kernel lets go of it
 
     struct send_operation : io_operation {
         stream_connection* owner;
@@ -351,19 +360,16 @@ private:
     std::shared_ptr<stream_connection> self_ref_;
     /// Holds the state for the send in flight (none of the handles is left).
     void hold_for_send() noexcept;
-    bool held_by_send_ = false;
-    bool deferred_queued_ = false;
-    bool deferred_close_ = false;
 
     // ---- multishot receive (stream_receive.cpp) ----------------------------------------------
     // On a socket, where the backend has it (io_uring's provided buffers; epoll's emulation,
     // into its scratch buffer), one receive stays armed from the first read on: each chunk is
     // appended to the buffer by its completion, and a reading task waits for the buffer to grow.
     // Beyond `limit_` bytes buffered with no task waiting the receive is stopped (cancelled),
-    // and armed again by the next read (backpressure). The buffer is dropped (to a per-thread
-    // cache) whenever it is empty: an idle connection holds none. Elsewhere (a pipe; io_uring
-    // without provided buffers), `receive_single` receives into the buffer itself, one recv per
-    // wait.
+    // and armed again by the next read (backpressure). The buffer's storage goes back (to
+    // `recycled_strings`) whenever it is empty: an idle connection holds none. Elsewhere (a pipe;
+    // io_uring without provided buffers), `receive_single` receives into the buffer itself, one
+    // recv per wait.
     /// The connection whose `receive_op_` is `op`.
     static stream_connection& receiver_of(io_operation* op) noexcept {
         // A standard-layout struct and its first member share their address.
@@ -389,11 +395,8 @@ private:
     static void on_received(io_operation* op, int result) noexcept;
     /// Appends a received chunk (the completion's context). False if out of memory.
     bool append(const void* data, std::size_t n) noexcept;
-    /// Gives an empty buffer back to the per-thread cache.
+    /// Gives an empty buffer's storage back to `recycled_strings`.
     void drop_buffer() noexcept;
-    enum class receive_mode : std::uint8_t { unknown, single, multishot };
-    receive_mode receive_mode_ = receive_mode::unknown;
-    bool receive_stopping_ = false;  ///< cancelled for backpressure: armed again by a read
     task_record_base* receive_waiter_ = nullptr;
 };
 

@@ -19,6 +19,7 @@
 #include <corio/net/stream_reader.hpp>
 
 #include "../io/backend.hpp"
+#include "recycled_strings.hpp"
 #include "stream_connection.hpp"
 
 namespace corio {
@@ -45,9 +46,18 @@ constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
 }  // namespace
 
 std::string stream_connection::take(std::size_t n) {
-    // In storage a sent chunk left (chunk_queue.hpp): an echo allocates nothing per message.
+    // All of it, with the multishot receive (the buffer is a string no receive writes into):
+    // the string itself goes, unless it is much larger than the read (the caller may keep it
+    // for long). Else a copy, in storage a sent chunk left (recycled_strings.hpp). Either way an
+    // echo allocates nothing per message.
+    if (n == tail_ && head_ == 0 && receive_mode_ == receive_mode::multishot &&
+        buffer_.capacity() <= 2 * n) {
+        consumed_ += n;
+        head_ = tail_ = 0;
+        return std::exchange(buffer_, std::string());
+    }
     std::string out = recycled_strings::take(n);
-    out.assign(buffer_.get() + head_, n);
+    out.assign(buffer_.data() + head_, n);
     discard(n);
     return out;
 }
@@ -67,29 +77,22 @@ void stream_connection::released_bytes() noexcept {
     }
     if (receiving_) return;  // a receive in flight writes after tail_
     head_ = tail_ = 0;
-    if (capacity_ > keep_capacity) {
-        free_block(buffer_.release(), capacity_);
-        capacity_ = 0;
-    }
+    if (buffer_.size() > keep_capacity) buffer_ = std::string();
 }
 
 std::size_t stream_connection::make_room(std::size_t need) {
-    if (capacity_ - tail_ >= need) return capacity_ - tail_;
+    if (buffer_.size() - tail_ >= need) return buffer_.size() - tail_;
     if (head_ > 0) {
         // Compact: the unread bytes move to the front.
-        std::memmove(buffer_.get(), buffer_.get() + head_, tail_ - head_);
+        std::memmove(buffer_.data(), buffer_.data() + head_, tail_ - head_);
         tail_ -= head_;
         head_ = 0;
-        if (capacity_ - tail_ >= need) return capacity_ - tail_;
+        if (buffer_.size() - tail_ >= need) return buffer_.size() - tail_;
     }
-    // Grown: to a large block (the usual case, from none or a small one), or doubled beyond.
-    const std::size_t size = std::max({capacity_ * 2, tail_ + need, large_block});
-    char* const bigger = new_block(size);
-    if (tail_ > 0) std::memcpy(bigger, buffer_.get(), tail_);
-    if (buffer_) free_block(buffer_.release(), capacity_);
-    buffer_.reset(bigger);
-    capacity_ = size;
-    return capacity_ - tail_;
+    // Grown: to room for a large receive (the usual case, from none), or doubled beyond. (The
+    // new bytes are zeroed: once per connection, since this storage stays.)
+    buffer_.resize(std::max({buffer_.size() * 2, tail_ + need, min_receive}));
+    return buffer_.size() - tail_;
 }
 
 bool stream_connection::may_receive(const char* who) {
@@ -125,7 +128,7 @@ task<bool> stream_connection::receive_single(std::size_t need, std::size_t at_mo
     // A named local, not a braced temporary inside co_await (GCC 12).
     const transfer_args args{{fd(), stream_hint_, net::address_family::unspecified},
                              is_pipe_ ? io_opcode::read : io_opcode::recv,
-                             buffer_.get() + tail_,
+                             buffer_.data() + tail_,
                              room,
                              0,
                              ~std::uint64_t{0}};

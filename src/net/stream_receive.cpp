@@ -9,12 +9,12 @@
 // into the loop's buffers only, and the operation itself lives until its final completion (the
 // connection's destructor waits for it).
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <exception>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include <corio/core/errors.hpp>
 #include <corio/core/event_loop.hpp>
@@ -22,57 +22,10 @@
 
 #include "../core/loop_registry.hpp"
 #include "../io/backend.hpp"
+#include "recycled_strings.hpp"
 #include "stream_connection.hpp"
 
 namespace corio::detail {
-namespace {
-
-/// Blocks of the two sizes a reader's buffer starts with (`small_block`, `large_block`) are kept
-/// per thread when a connection's buffer empties, so that a stream of messages, each read whole,
-/// allocates nothing in the steady state, while idle connections hold no buffer at all. A chunk
-/// that fits the small block starts in one: the blocks many connections touch at once (each
-/// with a short message, and those of a burst of new connections) then cost their bytes, not a
-/// page each. Bounded: 256 of each (4 MiB of address space, resident as far as touched, and
-/// 128 KiB) per thread at most. Enough for the connections that hold bytes at once, from
-/// the poll that appends them to the tasks that take them: an epoll wait brings up to 128
-/// events, and the loop polls again within 61 task steps. Beyond the cache, blocks are freed
-/// and allocated again on every busy iteration, and glibc gives the top of its heap back to
-/// the kernel and faults it in again (64 blocks for 100 busy connections on epoll: 0.18 page
-/// faults per round trip, and half again the server's CPU).
-constexpr std::size_t cached_max = 256;
-
-struct buffer_cache {
-    std::array<char*, cached_max> blocks{};
-    std::size_t count = 0;
-    ~buffer_cache() {
-        for (std::size_t i = 0; i < count; ++i) delete[] blocks[i];
-    }
-};
-thread_local buffer_cache small_cache;
-thread_local buffer_cache large_cache;
-
-buffer_cache* cache_for(std::size_t size) noexcept {
-    if (size == stream_connection::small_block) return &small_cache;
-    if (size == stream_connection::large_block) return &large_cache;
-    return nullptr;
-}
-
-}  // namespace
-
-char* stream_connection::new_block(std::size_t size) {
-    buffer_cache* const cache = cache_for(size);
-    if (cache && cache->count != 0) return cache->blocks[--cache->count];
-    return new char[size];
-}
-
-void stream_connection::free_block(char* block, std::size_t size) noexcept {
-    buffer_cache* const cache = cache_for(size);
-    if (cache && cache->count < cached_max) {
-        cache->blocks[cache->count++] = block;
-    } else {
-        delete[] block;
-    }
-}
 
 void stream_connection::abandon_receive() noexcept {
     if (receive_op_.in_flight && is_live_loop(loop_) && !loop_->is_closed()) {
@@ -249,26 +202,27 @@ void stream_connection::arm_receive() {
 
 bool stream_connection::append(const void* data, std::size_t n) noexcept {
     try {
-        if (!buffer_ && n <= large_block) {
-            const std::size_t size = n <= small_block ? small_block : large_block;
-            buffer_.reset(new_block(size));
-            capacity_ = size;
-            head_ = tail_ = 0;
+        if (buffer_.empty()) {
+            // Storage a sent chunk (or a taken buffer) left, if one fits: an echo allocates
+            // nothing per message, and an idle connection holds no buffer.
+            buffer_ = recycled_strings::take(n);
+        } else if (head_ > 0 && buffer_.capacity() - tail_ < n) {
+            // Compact rather than grow: the unread bytes move to the front.
+            buffer_.erase(0, head_);
+            tail_ -= head_;
+            head_ = 0;
         }
-        make_room(n);
+        buffer_.append(static_cast<const char*>(data), n);
     } catch (...) {
         return false;
     }
-    std::memcpy(buffer_.get() + tail_, data, n);
     tail_ += n;
     return true;
 }
 
 void stream_connection::drop_buffer() noexcept {
     head_ = tail_ = 0;
-    if (!buffer_) return;
-    free_block(buffer_.release(), capacity_);
-    capacity_ = 0;
+    recycled_strings::give(std::exchange(buffer_, std::string()));
 }
 
 void stream_connection::on_received(io_operation* op, int result) noexcept {

@@ -1,8 +1,10 @@
 // net::stream_reader on both backends: every read over many small segments, the limit, end of
 // file, errors, and which task may read (cancellation: stream_reader_cancel_test.cpp).
+#include <algorithm>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -300,6 +302,63 @@ TEST_P(StreamReader, TheWriterClosingEndsAWaitingReadWithEndOfFile) {
         s.writer.close();
         EXPECT_EQ(co_await reading, "partial");  // asyncio: connection_lost feeds end of file
         EXPECT_TRUE(s.reader.at_eof());
+    };
+    run(corio_test::bounded(main()));
+}
+
+/// Chunks of every size, some arriving while part of the last is still buffered, read with every
+/// kind of read: what the reads return, put together, is the stream (the buffer's storage is
+/// taken whole, copied from, compacted and grown on the way).
+TEST_P(StreamReader, EveryKindOfReadOverChunksOfEverySizeKeepsTheStream) {
+    auto main = []() -> task<void> {
+        auto s = co_await streams_over_pair();
+        std::mt19937 random(7);
+        std::string sent;
+        while (sent.size() < (1u << 20)) {
+            // Lines of up to 2,000 bytes: readline never meets the limit.
+            const char c = static_cast<char>('a' + random() % 26);
+            sent += random() % 2000 == 0 ? '\n' : c;
+        }
+        auto peer = corio::spawn(
+            [](corio::net::socket& p, std::string d, unsigned seed) -> task<void> {
+                std::mt19937 r(seed);
+                for (std::size_t at = 0; at < d.size();) {
+                    const std::size_t sizes[] = {1, 17, 600, 4096, 70000};
+                    const std::size_t n = std::min(sizes[r() % 5], d.size() - at);
+                    co_await p.send_all(bytes(std::string_view(d).substr(at, n)));
+                    at += n;
+                    if (r() % 3 == 0) co_await corio::sleep(0ms);  // the reader reads some
+                }
+                p.close();
+            },
+            std::move(s.peer), sent, 11u);
+        std::string got;
+        for (;;) {
+            std::string part;
+            switch (random() % 4) {
+                case 0:
+                    part = co_await s.reader.read(1 + random() % 100);
+                    break;
+                case 1:
+                    part = co_await s.reader.read(1 << 20);
+                    break;
+                case 2:
+                    part = co_await s.reader.readline();
+                    break;
+                default: {
+                    try {
+                        part = co_await s.reader.readexactly(1 + random() % 9000);
+                    } catch (const corio::incomplete_read_error& e) {
+                        part = e.partial();
+                    }
+                }
+            }
+            if (part.empty()) break;
+            got += part;
+        }
+        EXPECT_EQ(got.size(), sent.size());
+        EXPECT_TRUE(got == sent);
+        co_await peer;
     };
     run(corio_test::bounded(main()));
 }
