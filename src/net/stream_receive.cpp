@@ -205,7 +205,7 @@ bool stream_connection::append(const void* data, std::size_t n) noexcept {
         if (buffer_.empty()) {
             // Storage a sent chunk (or a taken buffer) left, if one fits: an echo allocates
             // nothing per message, and an idle connection holds no buffer.
-            buffer_ = recycled_strings::take(n);
+            buffer_ = recycled_strings::take(n, recycled_strings::fit::at_least);
         } else if (head_ > 0 && buffer_.capacity() - tail_ < n) {
             // Compact rather than grow: the unread bytes move to the front.
             buffer_.erase(0, head_);

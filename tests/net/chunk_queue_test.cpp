@@ -4,6 +4,7 @@
 
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -57,6 +58,9 @@ TEST(RecycledStrings, AReadMuchSmallerThanTheKeptStorageGetsAStringOfItsOwn) {
     EXPECT_LT(line.capacity(), 8192u);
     // The kept one is still there for a read of its size.
     EXPECT_GE(recycled_strings::take(5000).capacity(), 8192u);
+    // A reader's buffer takes any that is large enough: more chunks append in place.
+    recycled_strings::give(std::string(16 * 1024, 'x'));
+    EXPECT_GE(recycled_strings::take(100, recycled_strings::fit::at_least).capacity(), 16384u);
 }
 
 TEST(RecycledStrings, InlineAndHugeStringsAreNotKept) {
@@ -68,11 +72,31 @@ TEST(RecycledStrings, InlineAndHugeStringsAreNotKept) {
     EXPECT_EQ(recycled_strings::kept(), 1u);
 }
 
+TEST(RecycledStrings, WhenTheSizesChangeTheNewStringsReplaceTheOldest) {
+    drain_kept();
+    // Every place held by 64-byte strings, then messages of 4 KiB: those are kept in their place.
+    for (std::size_t i = 0; i < recycled_strings::max_count; ++i) {
+        recycled_strings::give(std::string(64, 'x'));
+    }
+    std::vector<const char*> storage;
+    for (int i = 0; i < 3; ++i) {
+        std::string big(4096, 'y');
+        storage.push_back(big.data());
+        recycled_strings::give(std::move(big));
+    }
+    EXPECT_EQ(recycled_strings::kept(), recycled_strings::max_count);
+    for (int i = 2; i >= 0; --i) EXPECT_EQ(recycled_strings::take(4096).data(), storage[i]);
+    // Below them, the newest small ones are still there.
+    EXPECT_GE(recycled_strings::take(64).capacity(), 64u);
+    EXPECT_EQ(recycled_strings::kept(), recycled_strings::max_count - 4);
+    drain_kept();
+}
+
 TEST(RecycledStrings, WhatIsKeptIsBoundedAndPerThread) {
     drain_kept();
-    // 1 MiB at most: of 300 strings of 16 KiB, 64 are kept.
-    for (int i = 0; i < 300; ++i) recycled_strings::give(std::string(16 * 1024, 'x'));
-    EXPECT_EQ(recycled_strings::kept(), recycled_strings::max_bytes / (16 * 1024));
+    // 4 MiB at most: of 300 strings of 64 KiB, 64 are kept.
+    for (int i = 0; i < 300; ++i) recycled_strings::give(std::string(64 * 1024, 'x'));
+    EXPECT_EQ(recycled_strings::kept(), recycled_strings::max_bytes / (64 * 1024));
     // And 256 strings at most, whatever their size.
     drain_kept();
     for (int i = 0; i < 300; ++i) recycled_strings::give(std::string(100, 'x'));
