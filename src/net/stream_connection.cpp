@@ -306,7 +306,8 @@ void stream_connection::update_flow() noexcept {
 
 void stream_connection::flush(caller from) noexcept {
     while (!queue_.empty() && fd_open() && !discard_queue_) {
-        // One sendmsg (writev) for up to max_iov chunks, pointing into the queue itself.
+        // One sendmsg (writev) for up to max_iov chunks, pointing into the queue itself (one
+        // send for one chunk).
         if (!vector_) {
             try {
                 vector_ = std::make_unique<send_vector>();
@@ -336,6 +337,12 @@ void stream_connection::flush(caller from) noexcept {
             op.length = n;
             op.offset = ~std::uint64_t{0};  // the current position (a pipe has none)
             op.hints = stream_hint_ ? io_hint_stream : 0;
+        } else if (n == 1) {
+            // One chunk (an echo's message): a plain send, which spares the kernel the header
+            // and the vector to read.
+            op.opcode = io_opcode::send;
+            op.buffer = iov[0].iov_base;
+            op.length = iov[0].iov_len;
         } else {
             msghdr& message = vector_->message;
             message = msghdr{};
