@@ -237,8 +237,8 @@ private:
     /// Not where the backend batches submissions (`queue_first_`). Errors: the send's error,
     /// which also ends the connection.
     std::size_t send_now(std::string_view data);
-    /// Sends what is queued (one sendmsg or writev of up to `max_iov` chunks at a time) until a
-    /// send has to wait (then its callback goes on) or the queue is empty.
+    /// Sends what is queued (one sendmsg or writev of up to `max_iov` chunks at a time; a send of
+    /// one) until a send has to wait (then its callback goes on) or the queue is empty.
     void flush(caller from) noexcept;
     /// Counts `result` bytes of a send off the queue; false if the send failed or was
     /// cancelled, and the transport must stop.
