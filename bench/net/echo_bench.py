@@ -8,7 +8,9 @@ Starts each echo server pinned to CPU 0 (taskset) and drives it with the load cl
 messages, one message in flight per connection. For each server and cell it reports round
 trips per second, the p50 and p99 round-trip latency, the server's CPU time per round trip
 (user + system, read from /proc/<pid> between measurement windows, while every connection is
-quiet) and the client's own CPU per round trip. Then, in separate runs: system calls per round
+quiet) and the client's own CPU per round trip; then the same at 100 connections paced at a
+fixed rate (--paced-rate, an open loop: the p50 and p99 a server adds below saturation). Then,
+in separate runs: system calls per round
 trip at 100 connections over a fixed number of round trips (perf stat's count of
 raw_syscalls:sys_enter for every server, and strace -c -f -p for corio and the C references),
 the server's resident memory per idle connection with 10,000 idle connections, and accepted
@@ -322,96 +324,108 @@ def start_servers(table, pin0) -> dict[str, Server]:
     return servers
 
 
-def echo_cells(args, servers: dict[str, Server], load: Path, pin1, out: list) -> dict:
-    """Every cell, windows interleaved across servers. Returns {(impl, conns, size): summary}."""
+def echo_cells(args, servers: dict[str, Server], load: Path, pin1, out: list,
+               cells: list | None = None, rate: int = 0, duration: float = 0) -> dict:
+    """Every cell (of `cells`, (connections, size) pairs; by default every pair of the arguments'),
+    windows interleaved across servers; with `rate`, paced windows offering that many round trips
+    per second, for `duration` s each (by default the arguments'). Returns
+    {(impl, conns, size): summary}."""
     summary = {}
-    for conns in args.connections:
-        for size in args.sizes:
-            label = f"c{conns}_{SIZES.get(size, f'{size}B')}"
-            windows = args.windows if conns < 1000 else args.windows_1000
-            cell_start = time.monotonic()
-            # Re-runs of disturbed windows stop once the cell has taken --retry-allowance more
-            # than it would undisturbed, which bounds the whole run.
-            cell_allowance = (1 + args.retry_allowance) * (
-                3 + windows * len(servers) * (args.rewarm + args.duration + 0.12))
-            clients = {}
-            for impl, srv in servers.items():
-                if not srv.alive():
-                    continue
-                c = Client(load, pin1, srv.port,
-                           ["--mode", "echo", "--connections", str(conns), "--size", str(size),
-                            "--warmup", str(args.warmup), "--duration", str(args.duration),
-                            "--windows", str(windows), "--rewarm", str(args.rewarm)])
-                if c.expect_ready(60):
-                    clients[impl] = c
-                else:
-                    note(f"{impl}: the client did not get ready for {label}: cell skipped")
-                    c.proc.kill()
-                    c.close(1)
-            samples = {impl: [] for impl in clients}
-            total_windows, windows_run, windows_start = windows * len(clients), 0, time.monotonic()
-            for _ in range(windows):
-                for impl, c in list(clients.items()):
-                    # A window the rest of the machine disturbed is run again (while the echo part
-                    # is within its time budget), and the least disturbed one is kept.
-                    best = None
-                    for attempt in range(1 + args.retries):
-                        r = measure_window(c, servers[impl], args)
-                        windows_run += 1
-                        if r is None:
-                            note(f"{impl}: window lost ({label}; the server "
-                                 f"{'is' if servers[impl].alive() else 'is not'} alive)")
-                            c.proc.kill()
-                            del clients[impl]
-                            best = None
-                            break
-                        if best is None or r["others"] < best["others"]:
-                            best = r
-                        if r["others"] <= args.max_others:
-                            break
-                        # Room for one more window, and for the ones still to come at the pace
-                        # seen so far?
-                        now = time.monotonic()
-                        pace = (now - windows_start) / windows_run
-                        done = sum(len(v) for v in samples.values()) + 1
-                        if now - cell_start + pace * (total_windows - done + 1) > cell_allowance:
-                            break
-                    if best is not None:
-                        samples[impl].append(best)
-            for c in clients.values():
-                c.close()
-            for impl, rs in samples.items():
-                if not rs:
-                    continue
-                med = lambda key: statistics.median(x[key] for x in rs)  # noqa: E731
-                rts = [x for x in rs if x["round_trips"] > 0]
-                s = {
-                    "rt_per_s": med("rt_per_s"),
-                    "p50_us": med("p50_us"),
-                    "p99_us": med("p99_us"),
-                    "server_cpu_us_per_rt": statistics.median(
-                        x["server_cpu_s"] / x["round_trips"] * 1e6 for x in rts),
-                    "client_cpu_us_per_rt": statistics.median(
-                        x["client_cpu_s"] / x["round_trips"] * 1e6 for x in rts),
-                    "client_busy": statistics.median(x["client_cpu_s"] / x["seconds"] for x in rs),
-                    "server_busy": statistics.median(x["server_cpu_s"] / x["seconds"] for x in rs),
-                    "others": statistics.median(x["others"] for x in rs),
-                    # The fewest round trips a connection made over the mean per connection:
-                    # 1 when the server serves its connections evenly, near 0 when it starves some.
-                    "fairness": statistics.median(
-                        x.get("conn_rt_min", 0) * conns / x["round_trips"] for x in rts) if rts else 0,
-                    "windows": len(rs),
-                }
-                summary[(impl, conns, size)] = s
-                extra = {"connections": conns, "size": size, "windows": len(rs),
-                         "others": round(s["others"], 3)}
-                emit(out, "net.echo", impl, f"round_trips_per_s_{label}", s["rt_per_s"], "1/s", **extra)
-                emit(out, "net.echo", impl, f"p50_us_{label}", s["p50_us"], "us", **extra)
-                emit(out, "net.echo", impl, f"p99_us_{label}", s["p99_us"], "us", **extra)
-                emit(out, "net.echo", impl, f"server_cpu_us_per_rt_{label}", s["server_cpu_us_per_rt"], "us", **extra)
-                emit(out, "net.echo", impl, f"client_cpu_us_per_rt_{label}", s["client_cpu_us_per_rt"], "us", **extra)
-                emit(out, "net.echo", impl, f"fairness_{label}", s["fairness"], "ratio", **extra)
-            note(f"cell {label}: {len(samples)} servers, {time.monotonic() - cell_start:.1f} s")
+    duration = duration or args.duration
+    if cells is None:
+        cells = [(conns, size) for conns in args.connections for size in args.sizes]
+    for conns, size in cells:
+        label = f"c{conns}_{SIZES.get(size, f'{size}B')}" + (f"_paced{rate}" if rate else "")
+        windows = args.windows if conns < 1000 else args.windows_1000
+        cell_start = time.monotonic()
+        # Re-runs of disturbed windows stop once the cell has taken --retry-allowance more
+        # than it would undisturbed, which bounds the whole run.
+        cell_allowance = (1 + args.retry_allowance) * (
+            3 + windows * len(servers) * (args.rewarm + duration + 0.12))
+        clients = {}
+        for impl, srv in servers.items():
+            if not srv.alive():
+                continue
+            c = Client(load, pin1, srv.port,
+                       ["--mode", "echo", "--connections", str(conns), "--size", str(size),
+                        "--warmup", str(args.warmup), "--duration", str(duration),
+                        "--windows", str(windows), "--rewarm", str(args.rewarm)]
+                       + (["--rate", str(rate)] if rate else []))
+            if c.expect_ready(60):
+                clients[impl] = c
+            else:
+                note(f"{impl}: the client did not get ready for {label}: cell skipped")
+                c.proc.kill()
+                c.close(1)
+        samples = {impl: [] for impl in clients}
+        total_windows, windows_run, windows_start = windows * len(clients), 0, time.monotonic()
+        for _ in range(windows):
+            for impl, c in list(clients.items()):
+                # A window the rest of the machine disturbed is run again (while the echo part
+                # is within its time budget), and the least disturbed one is kept.
+                best = None
+                for attempt in range(1 + args.retries):
+                    r = measure_window(c, servers[impl], args)
+                    windows_run += 1
+                    if r is None:
+                        note(f"{impl}: window lost ({label}; the server "
+                             f"{'is' if servers[impl].alive() else 'is not'} alive)")
+                        c.proc.kill()
+                        del clients[impl]
+                        best = None
+                        break
+                    if best is None or r["others"] < best["others"]:
+                        best = r
+                    if r["others"] <= args.max_others:
+                        break
+                    # Room for one more window, and for the ones still to come at the pace
+                    # seen so far?
+                    now = time.monotonic()
+                    pace = (now - windows_start) / windows_run
+                    done = sum(len(v) for v in samples.values()) + 1
+                    if now - cell_start + pace * (total_windows - done + 1) > cell_allowance:
+                        break
+                if best is not None:
+                    samples[impl].append(best)
+        for c in clients.values():
+            c.close()
+        for impl, rs in samples.items():
+            if not rs:
+                continue
+            med = lambda key: statistics.median(x[key] for x in rs)  # noqa: E731
+            rts = [x for x in rs if x["round_trips"] > 0]
+            s = {
+                "rt_per_s": med("rt_per_s"),
+                "p50_us": med("p50_us"),
+                "p99_us": med("p99_us"),
+                "server_cpu_us_per_rt": statistics.median(
+                    x["server_cpu_s"] / x["round_trips"] * 1e6 for x in rts),
+                "client_cpu_us_per_rt": statistics.median(
+                    x["client_cpu_s"] / x["round_trips"] * 1e6 for x in rts),
+                "client_busy": statistics.median(x["client_cpu_s"] / x["seconds"] for x in rs),
+                "server_busy": statistics.median(x["server_cpu_s"] / x["seconds"] for x in rs),
+                "others": statistics.median(x["others"] for x in rs),
+                # The fewest round trips a connection made over the mean per connection:
+                # 1 when the server serves its connections evenly, near 0 when it starves some.
+                "fairness": statistics.median(
+                    x.get("conn_rt_min", 0) * conns / x["round_trips"] for x in rts) if rts else 0,
+                "windows": len(rs),
+                # Paced: the share of due messages a busy connection skipped.
+                "missed": statistics.median(
+                    x.get("missed", 0) / max(1, x["round_trips"] + x.get("missed", 0)) for x in rs),
+            }
+            summary[(impl, conns, size)] = s
+            extra = {"connections": conns, "size": size, "windows": len(rs),
+                     "others": round(s["others"], 3)}
+            emit(out, "net.echo", impl, f"round_trips_per_s_{label}", s["rt_per_s"], "1/s", **extra)
+            emit(out, "net.echo", impl, f"p50_us_{label}", s["p50_us"], "us", **extra)
+            emit(out, "net.echo", impl, f"p99_us_{label}", s["p99_us"], "us", **extra)
+            emit(out, "net.echo", impl, f"server_cpu_us_per_rt_{label}", s["server_cpu_us_per_rt"], "us", **extra)
+            emit(out, "net.echo", impl, f"client_cpu_us_per_rt_{label}", s["client_cpu_us_per_rt"], "us", **extra)
+            emit(out, "net.echo", impl, f"fairness_{label}", s["fairness"], "ratio", **extra)
+            if rate:
+                emit(out, "net.echo", impl, f"missed_{label}", s["missed"], "ratio", **extra)
+        note(f"cell {label}: {len(samples)} servers, {time.monotonic() - cell_start:.1f} s")
     return summary
 
 
@@ -612,7 +626,7 @@ def memory_and_accept(args, table, load: Path, pin0, pin1, out: list) -> tuple[d
 
 # ---- the human table -------------------------------------------------------------------------
 
-def report(args, servers_order, families, summary, sys_counts, mem, acc) -> str:
+def report(args, servers_order, families, summary, paced, sys_counts, mem, acc) -> str:
     lines = []
     w = lines.append
     w("")
@@ -641,6 +655,22 @@ def report(args, servers_order, families, summary, sys_counts, mem, acc) -> str:
                   f"{s['server_cpu_us_per_rt']:>9.2f} {ratio:>6} {s['server_busy'] * 100:>7.0f}% "
                   f"{s['client_cpu_us_per_rt']:>9.2f} {s['client_busy'] * 100:>7.0f}% {s['others'] * 100:>5.0f}% "
                   f"{s['fairness']:>5.2f}")
+    if paced:
+        w("")
+        w(f"net.echo paced: {args.paced_rate} round trips per second offered (an open loop: a message")
+        w("  due every 1/rate s, on each connection in turn, its latency counted from when it was due),")
+        w("  well below every good server's saturation: the p99 a server adds, where the saturated")
+        w("  cells' p99 mostly shows how the client's batches fall; missed: due messages skipped")
+        w("  because the connection's last echo had not come (none at a rate the server sustains)")
+        for size in args.sizes:
+            w("")
+            w(f"100 connections, {SIZES.get(size, size)} messages, paced")
+            w(f"  {'server':<12} {'rt/s':>9} {'p50 us':>8} {'p99 us':>8} {'srv us/rt':>9} {'missed':>7}")
+            for impl in servers_order:
+                s = paced.get((impl, 100, size))
+                if s:
+                    w(f"  {impl:<12} {s['rt_per_s']:>9.0f} {s['p50_us']:>8.1f} {s['p99_us']:>8.1f} "
+                      f"{s['server_cpu_us_per_rt']:>9.2f} {s['missed'] * 100:>6.2f}%")
     if sys_counts:
         w("")
         w(f"net.syscalls: the server's system calls per round trip, 100 connections, "
@@ -710,6 +740,17 @@ def report(args, servers_order, families, summary, sys_counts, mem, acc) -> str:
         w(f"  {impl}: round trips/s >= every peer's (within 5 %): "
           + ("met" if not slow else f"NOT met ({', '.join(slow)} of the best peer's)"))
         w(f"  {impl}: p99 <= the best peer's: " + ("met" if not late else f"NOT met ({', '.join(late)} of the best peer's)"))
+        late_paced = []
+        for size in args.sizes:
+            s = paced.get((impl, 100, size))
+            qs = [paced[(p, 100, size)] for p in peers if (p, 100, size) in paced]
+            if s and qs:
+                best_p99 = min(q["p99_us"] for q in qs)
+                if s["p99_us"] > best_p99:
+                    late_paced.append(f"c100/{SIZES.get(size, size)} {s['p99_us'] / best_p99:.2f}x")
+        if paced:
+            w(f"  {impl}: p99 paced at {args.paced_rate}/s <= the best peer's: "
+              + ("met" if not late_paced else f"NOT met ({', '.join(late_paced)} of the best peer's)"))
         w(f"  {impl}: server CPU per round trip <= every peer's: "
           + ("met" if not beaten else f"NOT met (lower: {', '.join(beaten)})"))
         limit = 2.1 if families[impl] == "epoll" else 0.2
@@ -753,11 +794,16 @@ def main() -> int:
     ap.add_argument("--accept-servers", default="all")
     ap.add_argument("--accept-concurrency", type=int, default=32)
     ap.add_argument("--accept-duration", type=float, default=0.5)
-    ap.add_argument("--skip", default="", help="comma-separated parts to skip: echo,syscalls,memory,accept,plot")
+    ap.add_argument("--paced-rate", type=int, default=30000,
+                    help="round trips per second offered in the paced cells (100 connections)")
+    ap.add_argument("--paced-duration", type=float, default=1.5,
+                    help="s per paced window (longer than the others': a p99 of more samples)")
+    ap.add_argument("--skip", default="",
+                    help="comma-separated parts to skip: echo,paced,syscalls,memory,accept,plot")
     ap.add_argument("--quick", action="store_true", help="short windows, one each (a smoke test)")
     args = ap.parse_args()
     if args.quick:
-        args.warmup, args.rewarm, args.duration = 0.1, 0.05, 0.2
+        args.warmup, args.rewarm, args.duration, args.paced_duration = 0.1, 0.05, 0.2, 0.2
         args.windows, args.windows_1000 = 1, 1
         args.syscall_round_trips, args.accept_duration = 3000, 0.2
     args.connections = [int(x) for x in args.connections.split(",") if x]
@@ -808,12 +854,16 @@ def main() -> int:
          f"{' '.join(pin1[2:]) or '-'} (client)")
 
     out: list = []
-    summary, sys_counts, mem, acc = {}, {}, {}, {}
+    summary, paced, sys_counts, mem, acc = {}, {}, {}, {}, {}
     t_measure = time.monotonic()
     servers = start_servers(table, pin0)
     try:
         if "echo" not in skip:
             summary = echo_cells(args, servers, load, pin1, out)
+        if "paced" not in skip:
+            paced = echo_cells(args, servers, load, pin1, out,
+                               [(100, size) for size in args.sizes], args.paced_rate,
+                               args.paced_duration)
         if "syscalls" not in skip:
             sys_counts = syscall_counts(args, servers, load, pin1, out)
     finally:
@@ -823,7 +873,8 @@ def main() -> int:
         mem, acc = memory_and_accept(args, table, load, pin0, pin1, out)
     measure_s = time.monotonic() - t_measure
 
-    print(report(args, order, families, summary, sys_counts, mem, acc), file=sys.stderr, flush=True)
+    print(report(args, order, families, summary, paced, sys_counts, mem, acc), file=sys.stderr,
+          flush=True)
     jsonl = build_dir / "bench" / "net_echo.jsonl"
     jsonl.parent.mkdir(parents=True, exist_ok=True)
     with open(jsonl, "w") as f:

@@ -8,13 +8,19 @@
 //
 //   echo_load --port P [--host 127.0.0.1] --mode echo|accept|idle
 //             [--connections N] [--size S] [--warmup SEC] [--duration SEC]
-//             [--round-trips M] [--windows K] [--rewarm SEC] [--sync]
+//             [--round-trips M] [--windows K] [--rewarm SEC] [--sync] [--rate R]
 //
 // Modes:
 //   echo    N connections, S-byte messages: a warm-up (whose echoes are checked byte for byte),
 //           then K measured windows of --duration seconds, or of --round-trips M round trips in
 //           all (the system-call count run). At the end of a window no new message is sent and
 //           the ones in flight are awaited, so that nothing is half done when it is measured.
+//           With --rate R the measured windows are paced instead (an open loop): a message is
+//           due every 1/R seconds, on each connection in turn, and its latency counts from when
+//           it was due. A connection whose last echo has not come when its turn comes skips
+//           it ("missed"): at a rate the server sustains, none does. Under a saturated closed
+//           loop the p99 mostly says how the client's batches fall; paced well below
+//           saturation, it says what the server adds to a round trip.
 //   accept  connections opened and closed: --connections N attempts in flight at a time, each
 //           a non-blocking connect, a 1-byte echo, a graceful close (the client's shutdown, the
 //           server's end of file); windows of --duration seconds.
@@ -29,7 +35,7 @@
 // server's CPU time between the lines, when nothing is in flight. Without --sync, --windows
 // windows run back to back. Each result is one JSON object on a line of stdout:
 //   {"window": i, "round_trips": n, "seconds": s, "rt_per_s": r, "p50_us": a, "p99_us": b,
-//    "client_cpu_s": c, "conn_rt_min": m, "conn_rt_max": M, "starved": z}
+//    "client_cpu_s": c, "conn_rt_min": m, "conn_rt_max": M, "starved": z, "missed": x}
 // (conn_rt_min/max: the fewest and most round trips one connection made in the window; starved:
 // how many made none, whose wait no latency sample shows)
 // (accept: "connections", "conn_per_s"; idle: "connections").
@@ -86,7 +92,9 @@ public:
             samples_.clear();
             const double cpu0 = cpu_seconds();
             const std::int64_t t0 = now_ns();
-            const std::int64_t n = run_window(o_.duration, o_.round_trips);
+            missed_ = 0;
+            const std::int64_t n = o_.rate > 0 ? run_paced_window(o_.duration)
+                                               : run_window(o_.duration, o_.round_trips);
             const double seconds = static_cast<double>(now_ns() - t0) * 1e-9;
             const double cpu = cpu_seconds() - cpu0;
             const double p50 = percentile_us(samples_, 0.50);
@@ -103,9 +111,9 @@ public:
                 "{\"window\": %d, \"round_trips\": %lld, \"seconds\": %.6f, "
                 "\"rt_per_s\": %.1f, \"p50_us\": %.2f, \"p99_us\": %.2f, "
                 "\"client_cpu_s\": %.6f, \"conn_rt_min\": %u, \"conn_rt_max\": %u, "
-                "\"starved\": %u}\n",
+                "\"starved\": %u, \"missed\": %lld}\n",
                 w++, static_cast<long long>(n), seconds, static_cast<double>(n) / seconds, p50, p99,
-                cpu, least, most, starved);
+                cpu, least, most, starved, static_cast<long long>(missed_));
             std::fflush(stdout);
         }
         std::vector<int> fds;
@@ -173,6 +181,74 @@ private:
         return completed_;
     }
 
+    /// The paced window (--rate): for `seconds`, a message due every 1/rate seconds, on each
+    /// connection in turn; then waits for the messages in flight. Returns the round trips.
+    std::int64_t run_paced_window(double seconds) {
+        completed_ = 0;
+        started_ = 0;
+        limit_ = 0;
+        for (auto& c : conns_) c.done = 0;
+        const double period = 1e9 / o_.rate;
+        const std::int64_t t0 = now_ns();
+        const std::int64_t end = t0 + static_cast<std::int64_t>(seconds * 1e9);
+        std::int64_t sends = 0;  // messages due so far
+        std::size_t next = 0;    // the connection whose turn is next
+        std::size_t in_flight = 0;
+        std::vector<epoll_event> events(1024);
+        for (;;) {
+            std::int64_t t = now_ns();
+            const bool open = t < end;
+            for (std::int64_t due =
+                     t0 + static_cast<std::int64_t>(static_cast<double>(sends) * period);
+                 open && due <= t;
+                 due = t0 + static_cast<std::int64_t>(static_cast<double>(sends) * period)) {
+                connection& c = conns_[next];
+                next = (next + 1) % conns_.size();
+                ++sends;
+                if (c.busy) {
+                    ++missed_;
+                    continue;
+                }
+                start_message(c, due);
+                ++in_flight;
+            }
+            if (!open && in_flight == 0) break;
+            // Wait for echoes until the next message is due (to the microsecond).
+            timespec wait{};
+            timespec* timeout = nullptr;
+            if (open) {
+                const std::int64_t due =
+                    t0 + static_cast<std::int64_t>(static_cast<double>(sends) * period);
+                const std::int64_t left = std::max<std::int64_t>(0, std::min(due, end) - t);
+                wait.tv_sec = left / 1'000'000'000;
+                wait.tv_nsec = left % 1'000'000'000;
+                timeout = &wait;
+            }
+            const int n =
+                epoll_pwait2(ep_, events.data(), static_cast<int>(events.size()), timeout, nullptr);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                die("epoll_pwait2");
+            }
+            t = now_ns();
+            for (int i = 0; i < n; ++i) {
+                connection& c = conns_[events[i].data.u64];
+                const std::uint32_t e = events[i].events;
+                if (!c.busy) continue;
+                if ((e & EPOLLOUT) && c.sent < o_.size) send_more(c);
+                if ((e & (EPOLLIN | EPOLLERR | EPOLLHUP)) && receive(c)) {
+                    samples_.push_back(static_cast<std::uint32_t>(
+                        std::min<std::int64_t>(t - c.start, 0xffffffff)));
+                    ++completed_;
+                    ++c.done;
+                    c.busy = false;
+                    --in_flight;
+                }
+            }
+        }
+        return completed_;
+    }
+
     void start_message(connection& c, std::int64_t t) {
         c.busy = true;
         c.sent = 0;
@@ -231,6 +307,7 @@ private:
     std::int64_t limit_ = 0;
     bool stopping_ = false;
     bool check_ = false;
+    std::int64_t missed_ = 0;  // paced: turns a busy connection skipped
 };
 
 }  // namespace echo_load
@@ -267,6 +344,8 @@ int main(int argc, char** argv) {
             o.windows = std::atoi(value());
         else if (a == "--sync")
             o.sync = true;
+        else if (a == "--rate")
+            o.rate = std::atof(value());
         else
             usage("unknown argument (see the comment at the top of bench/net/echo_load.cpp)");
     }

@@ -59,6 +59,7 @@ struct options {
     std::int64_t round_trips = 0;  // > 0: windows end after this many round trips
     int windows = 1;
     bool sync = false;
+    double rate = 0;  // > 0: echo windows offer this many round trips per second (paced)
 };
 
 inline sockaddr_in server_address(const options& o) {

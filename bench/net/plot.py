@@ -60,7 +60,7 @@ def main(argv: list[str]) -> int:
             r = json.loads(line)
             if r.get("bench") != "net.echo":
                 continue
-            m = re.fullmatch(r"(round_trips_per_s|server_cpu_us_per_rt)_c(\d+)_(\w+)", r["metric"])
+            m = re.fullmatch(r"(round_trips_per_s|server_cpu_us_per_rt)_c(\d+)_(\d+(?:B|KiB|MiB))", r["metric"])
             if not m:
                 continue
             data[m.group(1)][m.group(3)][r["impl"]].append(
