@@ -126,11 +126,7 @@ private:
     /// Runs the closed loop for `seconds` (or until `limit` round trips were started, if > 0),
     /// then waits for the messages in flight. Returns the round trips completed.
     std::int64_t run_window(double seconds, std::int64_t limit) {
-        completed_ = 0;
-        started_ = 0;
-        limit_ = limit;
-        stopping_ = false;
-        for (auto& c : conns_) c.done = 0;
+        begin_window(limit);
         const std::int64_t end = now_ns() + static_cast<std::int64_t>(seconds * 1e9);
         std::size_t in_flight = 0;
         for (auto& c : conns_) {
@@ -159,22 +155,11 @@ private:
             if (!stopping_ && limit_ == 0 && t >= end) stopping_ = true;
             for (int i = 0; i < n; ++i) {
                 connection& c = conns_[events[i].data.u64];
-                const std::uint32_t e = events[i].events;
-                if (!c.busy) continue;
-                if ((e & EPOLLOUT) && c.sent < o_.size) send_more(c);
-                if (e & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
-                    if (receive(c)) {
-                        samples_.push_back(static_cast<std::uint32_t>(
-                            std::min<std::int64_t>(t - c.start, 0xffffffff)));
-                        ++completed_;
-                        ++c.done;
-                        c.busy = false;
-                        if (stopping_ || (limit_ > 0 && started_ >= limit_)) {
-                            --in_flight;
-                        } else {
-                            start_message(c, t);
-                        }
-                    }
+                if (!echo_done(c, events[i].events, t)) continue;
+                if (stopping_ || (limit_ > 0 && started_ >= limit_)) {
+                    --in_flight;
+                } else {
+                    start_message(c, t);
                 }
             }
         }
@@ -184,24 +169,22 @@ private:
     /// The paced window (--rate): for `seconds`, a message due every 1/rate seconds, on each
     /// connection in turn; then waits for the messages in flight. Returns the round trips.
     std::int64_t run_paced_window(double seconds) {
-        completed_ = 0;
-        started_ = 0;
-        limit_ = 0;
-        for (auto& c : conns_) c.done = 0;
+        begin_window(0);
         const double period = 1e9 / o_.rate;
         const std::int64_t t0 = now_ns();
         const std::int64_t end = t0 + static_cast<std::int64_t>(seconds * 1e9);
         std::int64_t sends = 0;  // messages due so far
-        std::size_t next = 0;    // the connection whose turn is next
+        // When the next message is due.
+        auto next_due = [&] {
+            return t0 + static_cast<std::int64_t>(static_cast<double>(sends) * period);
+        };
+        std::size_t next = 0;  // the connection whose turn is next
         std::size_t in_flight = 0;
         std::vector<epoll_event> events(1024);
         for (;;) {
             std::int64_t t = now_ns();
             const bool open = t < end;
-            for (std::int64_t due =
-                     t0 + static_cast<std::int64_t>(static_cast<double>(sends) * period);
-                 open && due <= t;
-                 due = t0 + static_cast<std::int64_t>(static_cast<double>(sends) * period)) {
+            for (std::int64_t due = next_due(); open && due <= t; due = next_due()) {
                 connection& c = conns_[next];
                 next = (next + 1) % conns_.size();
                 ++sends;
@@ -217,9 +200,7 @@ private:
             timespec wait{};
             timespec* timeout = nullptr;
             if (open) {
-                const std::int64_t due =
-                    t0 + static_cast<std::int64_t>(static_cast<double>(sends) * period);
-                const std::int64_t left = std::max<std::int64_t>(0, std::min(due, end) - t);
+                const std::int64_t left = std::max<std::int64_t>(0, std::min(next_due(), end) - t);
                 wait.tv_sec = left / 1'000'000'000;
                 wait.tv_nsec = left % 1'000'000'000;
                 timeout = &wait;
@@ -232,21 +213,34 @@ private:
             }
             t = now_ns();
             for (int i = 0; i < n; ++i) {
-                connection& c = conns_[events[i].data.u64];
-                const std::uint32_t e = events[i].events;
-                if (!c.busy) continue;
-                if ((e & EPOLLOUT) && c.sent < o_.size) send_more(c);
-                if ((e & (EPOLLIN | EPOLLERR | EPOLLHUP)) && receive(c)) {
-                    samples_.push_back(static_cast<std::uint32_t>(
-                        std::min<std::int64_t>(t - c.start, 0xffffffff)));
-                    ++completed_;
-                    ++c.done;
-                    c.busy = false;
-                    --in_flight;
-                }
+                if (echo_done(conns_[events[i].data.u64], events[i].events, t)) --in_flight;
             }
         }
         return completed_;
+    }
+
+    /// Resets the window's counts; `limit`: as run_window's.
+    void begin_window(std::int64_t limit) {
+        completed_ = 0;
+        started_ = 0;
+        limit_ = limit;
+        stopping_ = false;
+        for (auto& c : conns_) c.done = 0;
+    }
+
+    /// Handles the readiness `e` of `c` at time `t`: sends more of its message, receives its
+    /// echo. True once the whole echo is in (its round trip then counted and sampled, and `c`
+    /// free for the next message).
+    bool echo_done(connection& c, std::uint32_t e, std::int64_t t) {
+        if (!c.busy) return false;
+        if ((e & EPOLLOUT) && c.sent < o_.size) send_more(c);
+        if (!(e & (EPOLLIN | EPOLLERR | EPOLLHUP)) || !receive(c)) return false;
+        samples_.push_back(
+            static_cast<std::uint32_t>(std::min<std::int64_t>(t - c.start, 0xffffffff)));
+        ++completed_;
+        ++c.done;
+        c.busy = false;
+        return true;
     }
 
     void start_message(connection& c, std::int64_t t) {

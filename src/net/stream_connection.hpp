@@ -226,6 +226,9 @@ private:
     task<bool> receive_single(std::size_t need, std::size_t at_most, const char* who);
     /// Makes at least `need` bytes free after the data (compacting, then growing): the room.
     std::size_t make_room(std::size_t need);
+    /// Moves the unread bytes to the front of the buffer (make_room, and append when a chunk
+    /// would not fit behind them).
+    void compact() noexcept;
     void released_bytes() noexcept;
 
     // Writing: the transport.

@@ -83,16 +83,22 @@ void stream_connection::released_bytes() noexcept {
 std::size_t stream_connection::make_room(std::size_t need) {
     if (buffer_.size() - tail_ >= need) return buffer_.size() - tail_;
     if (head_ > 0) {
-        // Compact: the unread bytes move to the front.
-        std::memmove(buffer_.data(), buffer_.data() + head_, tail_ - head_);
-        tail_ -= head_;
-        head_ = 0;
+        compact();
         if (buffer_.size() - tail_ >= need) return buffer_.size() - tail_;
     }
     // Grown: to room for a large receive (the usual case, from none), or doubled beyond. (The
     // new bytes are zeroed: once per connection, since this storage stays.)
     buffer_.resize(std::max({buffer_.size() * 2, tail_ + need, min_receive}));
     return buffer_.size() - tail_;
+}
+
+void stream_connection::compact() noexcept {
+    std::memmove(buffer_.data(), buffer_.data() + head_, tail_ - head_);
+    tail_ -= head_;
+    head_ = 0;
+    // With the multishot receive the size is the data's (completions append); else it is the
+    // room a receive writes into, which stays.
+    if (receive_mode_ == receive_mode::multishot) buffer_.resize(tail_);
 }
 
 bool stream_connection::may_receive(const char* who) {

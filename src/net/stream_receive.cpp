@@ -10,7 +10,6 @@
 // connection's destructor waits for it).
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <exception>
 #include <limits>
 #include <string>
@@ -207,10 +206,7 @@ bool stream_connection::append(const void* data, std::size_t n) noexcept {
             // nothing per message, and an idle connection holds no buffer.
             buffer_ = recycled_strings::take(n, recycled_strings::fit::at_least);
         } else if (head_ > 0 && buffer_.capacity() - tail_ < n) {
-            // Compact rather than grow: the unread bytes move to the front.
-            buffer_.erase(0, head_);
-            tail_ -= head_;
-            head_ = 0;
+            compact();  // rather than grow
         }
         buffer_.append(static_cast<const char*>(data), n);
     } catch (...) {
