@@ -6,6 +6,9 @@
 #
 # Functions (use these for every test, example and benchmark):
 #   corio_add_test(NAME <name> SOURCES <files...> [LABELS <labels...>])
+#       With CORIO_TEST_LABELS set, a test carrying none of those labels is left out of the
+#       default build and not registered (the target still exists, so a directory may go on
+#       to set its properties).
 #   corio_add_example(NAME <name> SOURCES <files...>
 #                     [EXPECTED_OUTPUT <file>] [INPUT <file>])
 #   corio_add_bench(NAME <name> SOURCES <files...>)
@@ -67,9 +70,28 @@ function(corio_add_test)
         find_package(GTest REQUIRED)
     endif()
 
-    add_executable(${ARG_NAME} ${ARG_SOURCES})
+    # The tsan preset runs only the tests labelled `threads`: building the others there would
+    # cost CI minutes for binaries nothing runs.
+    set(_selected TRUE)
+    if(CORIO_TEST_LABELS)
+        set(_selected FALSE)
+        foreach(_label IN LISTS ARG_LABELS)
+            if(_label IN_LIST CORIO_TEST_LABELS)
+                set(_selected TRUE)
+            endif()
+        endforeach()
+    endif()
+
+    if(_selected)
+        add_executable(${ARG_NAME} ${ARG_SOURCES})
+    else()
+        add_executable(${ARG_NAME} EXCLUDE_FROM_ALL ${ARG_SOURCES})
+    endif()
     target_link_libraries(${ARG_NAME} PRIVATE
         corio::corio GTest::gtest_main corio_warnings corio_sanitizers)
+    if(NOT _selected)
+        return()
+    endif()
 
     gtest_discover_tests(${ARG_NAME}
         DISCOVERY_MODE PRE_TEST
