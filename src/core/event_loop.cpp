@@ -240,7 +240,8 @@ void event_loop::run_once() {
         // blocking wait return at once, harmlessly.)
         if (timeout != duration::zero() || backend_->has_io_waiters()) backend_->poll(timeout);
         drain_threadsafe();
-        fire_due_timers(time());
+        // No timer, no clock read: a poll may come per I/O event (the epoll backend's).
+        if (!timers_.empty()) fire_due_timers(time());
     } else if (!timers_.empty()) {
         // Between polls, due timers still fire every iteration, as asyncio's do: at once when the
         // earliest deadline is at or before the last time read (a timer armed already due:

@@ -127,36 +127,30 @@ public:
     [[nodiscard]] std::string_view name() const noexcept override { return "epoll"; }
 
     void poll(std::optional<duration> timeout) override {
-        epoll_event events[128];
-        // A multishot operation armed on a descriptor already known ready gets no new edge: it
-        // is tried here, so the wait must not block.
-        if (!kicked_.empty()) timeout = duration::zero();
-        const int n = wait(events, 128, timeout);
-        for (int i = 0; i < n; ++i) {
-            if (events[i].data.u64 == wake_tag) {
-                // Before the loop drains its queue: see event_loop::drain_threadsafe.
-                wake_pending_.store(false);
-                continue;
-            }
-            const int fd = static_cast<int>(events[i].data.u64 & 0xffffffffu);
-            // A file this number named before (closed in this batch, or kept open by a dup of
-            // its descriptor): nothing here waits on it.
-            if (static_cast<std::size_t>(fd) >= fds_.size() ||
-                fds_[fd].generation != events[i].data.u64 >> 32) {
-                continue;
-            }
-            const std::uint32_t e = events[i].events;
-            if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-                fds_[fd].input_ready = true;
-                if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) fds_[fd].input_closed = true;
-                retry(fd, /*input=*/true);
-            }
-            if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
-                fds_[fd].output_ready = true;
-                retry(fd, /*input=*/false);
-            }
+        // The loop may wait: it has nothing else to run. (A poll that may not wait comes from a
+        // loop with tasks ready, see below.)
+        const bool idle = !timeout || *timeout > duration::zero();
+        if (next_event_ == event_count_) {
+            // A multishot operation armed on a descriptor already known ready gets no new edge:
+            // it is tried here, so the wait must not block.
+            if (!kicked_.empty()) timeout = duration::zero();
+            event_count_ = wait(events_, max_events, timeout);
+            next_event_ = 0;
         }
-        if (!kicked_.empty()) {
+        // A loop with nothing else to run gets one descriptor's completions per poll: it runs
+        // the tasks they woke, whose replies go out, before the next descriptor's receive is
+        // made. Made all at once, every receive of the batch would delay every reply: C code
+        // that receives a whole batch before it sends adds 20 us to the p50 of 4 KiB echoes at
+        // 30,000 a second here, as this backend did; a readiness loop (libuv, Tokio, Asio)
+        // replies next to the request too. The rest of the events wait in events_, and the
+        // next poll takes them without a system call. A loop with tasks ready polls only every
+        // so many steps (event_loop::run_once): it gets every event at once, or a task that
+        // never waits would let one connection be served per such poll.
+        const std::uint64_t before = completions_;
+        while (next_event_ < event_count_ && (!idle || completions_ == before)) {
+            dispatch(events_[next_event_++]);
+        }
+        if (next_event_ == event_count_ && !kicked_.empty()) {
             std::vector<int> kicked;
             kicked.swap(kicked_);
             for (int fd : kicked) {
@@ -345,6 +339,32 @@ private:
         }
     }
 
+    /// One event of a wait: the operations waiting on its descriptor are retried.
+    void dispatch(const epoll_event& event) {
+        if (event.data.u64 == wake_tag) {
+            // Before the loop drains its queue: see event_loop::drain_threadsafe.
+            wake_pending_.store(false);
+            return;
+        }
+        const int fd = static_cast<int>(event.data.u64 & 0xffffffffu);
+        // A file this number named before (closed since the wait, or kept open by a dup of its
+        // descriptor): nothing here waits on it.
+        if (static_cast<std::size_t>(fd) >= fds_.size() ||
+            fds_[fd].generation != event.data.u64 >> 32) {
+            return;
+        }
+        const std::uint32_t e = event.events;
+        if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+            fds_[fd].input_ready = true;
+            if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) fds_[fd].input_closed = true;
+            retry(fd, /*input=*/true);
+        }
+        if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
+            fds_[fd].output_ready = true;
+            retry(fd, /*input=*/false);
+        }
+    }
+
     /// A multishot operation's final result: an error, or a recv's end of file.
     static bool is_final(const io_operation& op, int result) noexcept {
         return result < 0 || (result == 0 && op.opcode == io_opcode::recv);
@@ -375,6 +395,7 @@ private:
             }
             unlink(*op);
             op->more = false;
+            ++completions_;
             op->complete(op, result);
         }
     }
@@ -385,6 +406,7 @@ private:
         const bool chunk = op.opcode == io_opcode::recv;
         if (chunk) op.buffer = scratch_.get();
         op.more = true;
+        ++completions_;
         delivering_ = &op;
         op.complete(&op, result);
         delivering_ = nullptr;
@@ -423,6 +445,13 @@ private:
         }
     }
 
+    static constexpr int max_events = 128;
+    /// The last wait's events, and the next one to dispatch (see poll).
+    epoll_event events_[max_events];
+    int event_count_ = 0;
+    int next_event_ = 0;
+    /// Operations' results delivered so far (one per completion or multishot result).
+    std::uint64_t completions_ = 0;
     int epoll_fd_ = -1;
     int wake_fd_ = -1;
     std::atomic<bool> wake_pending_{false};
