@@ -1,11 +1,21 @@
-"""The human-readable table of bench/net/echo_bench.py and its check of issue 9's targets."""
+"""The results of bench/net/echo_bench.py: its JSON lines, its human-readable table and the check of
+issue 9's targets."""
 
 from __future__ import annotations
+
+import json
 
 REFERENCE = {"epoll": "c_epoll", "io_uring": "c_uring"}
 C_REFS = ("c_epoll", "c_uring")
 CORIO = ("corio", "corio_epoll", "corio_streams", "corio_streams_epoll")
 SIZES = {64: "64B", 4096: "4KiB"}
+
+
+def emit(out: list, bench: str, impl: str, metric: str, value: float, unit: str, **extra) -> None:
+    rec = {"bench": bench, "impl": impl, "metric": metric, "value": round(value, 4), "unit": unit}
+    rec.update(extra)
+    out.append(rec)
+    print(json.dumps(rec), flush=True)
 
 
 def report(args, servers_order, families, summary, paced, sys_counts, mem, acc) -> str:
