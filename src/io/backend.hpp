@@ -44,7 +44,11 @@ public:
     /// Waits until an operation completes or a wake-up arrives, or `timeout` passes (nullopt: no
     /// limit; zero: just look), and runs the completions that came. Never returns early for a
     /// timeout (deadlines are rounded up, never down). Submissions made since the last poll go
-    /// to the kernel here, with the wait, in one system call where the backend can.
+    /// to the kernel here, with the wait, in one system call where the backend can. A poll that
+    /// may wait (the loop has nothing else to run) may run only some of the completions that
+    /// came, and keep the rest for the next polls, which then do not wait (epoll: one
+    /// descriptor's, so that the tasks they woke reply before the next one's receive is made);
+    /// a poll that may not wait (zero: the loop has tasks ready) runs every one it finds.
     virtual void poll(std::optional<duration> timeout) = 0;
 
     /// Makes the current or next `poll` return promptly. Thread-safe, async-signal-safe.

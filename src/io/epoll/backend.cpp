@@ -111,9 +111,8 @@ public:
         // next poll takes them without a system call. A loop with tasks ready polls only every
         // so many steps (event_loop::run_once): it gets every event at once, or a task that
         // never waits would let one connection be served per such poll.
-        const std::uint64_t before = completions_;
-        while (next_event_ < event_count_ && (!idle || completions_ == before)) {
-            dispatch(events_[next_event_++]);
+        while (next_event_ < event_count_) {
+            if (dispatch(events_[next_event_++]) && idle) break;
         }
         if (next_event_ == event_count_ && !kicked_.empty()) {
             std::vector<int> kicked;
@@ -304,30 +303,33 @@ private:
         }
     }
 
-    /// One event of a wait: the operations waiting on its descriptor are retried.
-    void dispatch(const epoll_event& event) {
+    /// One event of a wait: the operations waiting on its descriptor are retried. True if any
+    /// delivered a result.
+    bool dispatch(const epoll_event& event) {
         if (event.data.u64 == wake_tag) {
             // Before the loop drains its queue: see event_loop::drain_threadsafe.
             wake_pending_.store(false);
-            return;
+            return false;
         }
         const int fd = static_cast<int>(event.data.u64 & 0xffffffffu);
         // A file this number named before (closed since the wait, or kept open by a dup of its
         // descriptor): nothing here waits on it.
         if (static_cast<std::size_t>(fd) >= fds_.size() ||
             fds_[fd].generation != event.data.u64 >> 32) {
-            return;
+            return false;
         }
         const std::uint32_t e = event.events;
+        bool delivered = false;
         if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
             fds_[fd].input_ready = true;
             if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) fds_[fd].input_closed = true;
-            retry(fd, /*input=*/true);
+            delivered = retry(fd, /*input=*/true);
         }
         if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
             fds_[fd].output_ready = true;
-            retry(fd, /*input=*/false);
+            delivered |= retry(fd, /*input=*/false);
         }
+        return delivered;
     }
 
     /// A multishot operation's final result: an error, or a recv's end of file.
@@ -335,22 +337,24 @@ private:
         return result < 0 || (result == 0 && op.opcode == io_opcode::recv);
     }
 
-    /// An edge on `fd`: retries its waiting operations in order until one would block.
-    void retry(int fd, bool input) {
-        for (;;) {
+    /// An edge on `fd`: retries its waiting operations in order until one would block. True if
+    /// any delivered a result.
+    bool retry(int fd, bool input) {
+        // Every pass that comes round again delivered a result.
+        for (bool delivered = false;; delivered = true) {
             // Re-read every time: a completion callback schedules tasks and touches nothing here,
             // but the entry may have moved if nothing else (fds_ only grows in submit).
             fd_entry& entry = fds_[static_cast<std::size_t>(fd)];
             wait_list& list = input ? entry.input : entry.output;
             io_operation* op = list.head;
-            if (!op) return;
+            if (!op) return delivered;
             // A short read drained the socket (attempt): the next call would say EAGAIN, and the
             // next edge will say when more came.
-            if (input && !entry.input_ready) return;
+            if (input && !entry.input_ready) return delivered;
             const int result = attempt(*op, /*first=*/false);
             if (result == -EAGAIN) {
                 (input ? entry.input_ready : entry.output_ready) = false;
-                return;
+                return delivered;
             }
             if (op->multishot && !is_final(*op, result)) {
                 // One result of many: the operation stays first in the list, and goes on.
@@ -360,7 +364,6 @@ private:
             }
             unlink(*op);
             op->more = false;
-            ++completions_;
             op->complete(op, result);
         }
     }
@@ -371,7 +374,6 @@ private:
         const bool chunk = op.opcode == io_opcode::recv;
         if (chunk) op.buffer = scratch_.get();
         op.more = true;
-        ++completions_;
         delivering_ = &op;
         op.complete(&op, result);
         delivering_ = nullptr;
@@ -415,8 +417,6 @@ private:
     epoll_event events_[max_events];
     int event_count_ = 0;
     int next_event_ = 0;
-    /// Operations' results delivered so far (one per completion or multishot result).
-    std::uint64_t completions_ = 0;
     int epoll_fd_ = -1;
     int wake_fd_ = -1;
     std::atomic<bool> wake_pending_{false};
